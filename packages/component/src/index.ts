@@ -33,3 +33,4 @@ export type {
   TelemetrySettings,
 } from './telemetry.js';
 export { noopLogger, noopMeter, noopTelemetry } from './telemetry.js';
+export { durationSchema, parseDuration } from './duration.js';

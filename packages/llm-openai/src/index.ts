@@ -1,1 +1,11 @@
-export {};
+export { OpenAiClassifier, outputSchemaName } from './openai-classifier.js';
+export type { LlmRequestEvent, OpenAiClassifierOptions } from './openai-classifier.js';
+export { openAiClassifierConfigSchema } from './openai-classifier-config.js';
+export type { OpenAiClassifierConfig, OpenAiClassifierConfigInput } from './openai-classifier-config.js';
+export { isResponseFormatUnsupported, LlmError, redactSecrets, toLlmError } from './llm-error.js';
+export type { LlmErrorDetails, LlmErrorKind } from './llm-error.js';
+export { parseRateLimitHeaders, parseRetryAfterMs } from './rate-limit-headers.js';
+export type { HeadersLike, RateLimitInfo, RateLimitWindow } from './rate-limit-headers.js';
+export { RetryPolicy } from './retry-policy.js';
+export type { RetryEvent, RetryPolicyOptions } from './retry-policy.js';
+export { parseGoDuration } from './go-duration.js';

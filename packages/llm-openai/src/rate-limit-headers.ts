@@ -1,0 +1,91 @@
+import { parseGoDuration } from './go-duration.js';
+
+/** A response's headers: fetch `Headers`, or a plain record such as Node's incoming headers. */
+export type HeadersLike = Headers | Record<string, string | string[] | undefined>;
+
+/** One limit as the `x-ratelimit-*` headers describe it; a field is undefined when missing or meaningless (e.g. -1). */
+export interface RateLimitWindow {
+  limit?: number;
+  remaining?: number;
+  /** Time until the window is fully replenished (OpenAI's "reset"), in milliseconds. */
+  resetMs?: number;
+}
+
+export interface RateLimitInfo {
+  requests: RateLimitWindow;
+  tokens: RateLimitWindow;
+}
+
+function headerValue(headers: HeadersLike, name: string): string | undefined {
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  const record = headers as Record<string, string | string[] | undefined>;
+  const key = Object.keys(record).find((candidate) => candidate.toLowerCase() === name);
+  const value = key === undefined ? undefined : record[key];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseCount(text: string | undefined, minimum: number): number | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) && value >= minimum ? value : undefined;
+}
+
+function parseWindow(headers: HeadersLike, suffix: 'requests' | 'tokens'): RateLimitWindow {
+  const window: RateLimitWindow = {};
+  // Azure has answered with limit -1, remaining -1 and reset 0: "unknown", not "exhausted".
+  const limit = parseCount(headerValue(headers, `x-ratelimit-limit-${suffix}`), 1);
+  const remaining = parseCount(headerValue(headers, `x-ratelimit-remaining-${suffix}`), 0);
+  const resetText = headerValue(headers, `x-ratelimit-reset-${suffix}`);
+  const reset = resetText === undefined ? undefined : parseGoDuration(resetText);
+  if (limit !== undefined) window.limit = limit;
+  if (remaining !== undefined) window.remaining = remaining;
+  if (reset !== undefined && !(reset === 0 && limit === undefined)) window.resetMs = reset;
+  return window;
+}
+
+/** Reads OpenAI's `x-ratelimit-{limit,remaining,reset}-{requests,tokens}` headers. They are hints: any may be missing. */
+export function parseRateLimitHeaders(headers: HeadersLike): RateLimitInfo {
+  return { requests: parseWindow(headers, 'requests'), tokens: parseWindow(headers, 'tokens') };
+}
+
+const tryAgainPattern = /try again in\s+((?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)/i;
+const retryAfterSecondsPattern = /retry after\s+(\d+(?:\.\d+)?)\s*seconds?/i;
+
+/**
+ * How long a rate-limited (or overloaded) endpoint asks us to wait, in milliseconds, from the most
+ * precise source present: `retry-after-ms` (Azure), `retry-after` (seconds or an HTTP date), the
+ * "Please try again in 1.2s" / "Please retry after 37 seconds" text of the error message, and
+ * finally the reset time of an exhausted `x-ratelimit-*` window.
+ */
+export function parseRetryAfterMs(
+  headers: HeadersLike | undefined,
+  message?: string,
+  now: number = Date.now(),
+): number | undefined {
+  if (headers) {
+    const milliseconds = parseCount(headerValue(headers, 'retry-after-ms'), 0);
+    if (milliseconds !== undefined) return milliseconds;
+    const retryAfter = headerValue(headers, 'retry-after');
+    if (retryAfter !== undefined && retryAfter.trim() !== '') {
+      const seconds = parseCount(retryAfter, 0);
+      if (seconds !== undefined) return seconds * 1000;
+      const date = Date.parse(retryAfter);
+      if (Number.isFinite(date)) return Math.max(0, date - now);
+    }
+  }
+  if (message) {
+    const tryAgain = tryAgainPattern.exec(message);
+    const hinted = tryAgain ? parseGoDuration(tryAgain[1] as string) : undefined;
+    if (hinted !== undefined) return hinted;
+    const retryAfterText = retryAfterSecondsPattern.exec(message);
+    if (retryAfterText) return Number(retryAfterText[1]) * 1000;
+  }
+  if (headers) {
+    const limits = parseRateLimitHeaders(headers);
+    const exhausted = [limits.requests, limits.tokens].filter(
+      (window) => window.remaining === 0 && window.resetMs !== undefined,
+    );
+    if (exhausted.length > 0) return Math.max(...exhausted.map((window) => window.resetMs as number));
+  }
+  return undefined;
+}

@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+
+// src/ and dist/ are both one level below the package root, so the same relative URL works
+// under vitest (sources) and node (compiled output).
+const protoDirectory = fileURLToPath(new URL('../proto/', import.meta.url));
+
+const root = new protobuf.Root();
+root.resolvePath = (_origin: string, target: string): string =>
+  // protobufjs bundles the well-known google/protobuf types (Any, Duration) itself.
+  target.startsWith('google/protobuf/') ? target : join(protoDirectory, target);
+root.loadSync([
+  'opentelemetry/proto/collector/trace/v1/trace_service.proto',
+  'opentelemetry/proto/collector/logs/v1/logs_service.proto',
+  'opentelemetry/proto/collector/metrics/v1/metrics_service.proto',
+  'google/rpc/status.proto',
+  'google/rpc/error_details.proto',
+]);
+root.resolveAll();
+
+const lookup = (name: string): protobuf.Type => root.lookupType(name);
+
+export const protoTypes = {
+  exportTraceServiceRequest: lookup('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest'),
+  exportTraceServiceResponse: lookup('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse'),
+  exportLogsServiceRequest: lookup('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest'),
+  exportLogsServiceResponse: lookup('opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse'),
+  exportMetricsServiceRequest: lookup('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest'),
+  exportMetricsServiceResponse: lookup('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse'),
+  status: lookup('google.rpc.Status'),
+  retryInfo: lookup('google.rpc.RetryInfo'),
+} as const;
+
+export const Long = protobuf.util.Long;

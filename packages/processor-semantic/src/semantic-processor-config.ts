@@ -1,0 +1,46 @@
+import { taxonomyConfigSchema } from '@semtel/classifier';
+import { durationSchema } from '@semtel/component';
+import { z } from 'zod';
+
+/**
+ * The `semantic` processor's configuration. `llm` is validated by the schema the service
+ * passes in (llm-openai's), so this package never depends on a particular LLM client.
+ */
+export function createSemanticProcessorConfigSchema<LlmConfig>(llmSchema: z.ZodType<LlmConfig>) {
+  return z
+    .strictObject({
+      llm: llmSchema.optional(),
+      taxonomy: taxonomyConfigSchema.default('default'),
+      batch: z
+        .strictObject({
+          max_tokens: z.number().int().min(500).default(8000),
+          max_items: z.number().int().min(1).max(100).default(20),
+          max_wait: durationSchema.default(2000),
+        })
+        .prefault({}),
+      item: z.strictObject({ max_tokens: z.number().int().min(100).default(1500) }).prefault({}),
+      max_hold: durationSchema.default(30_000),
+      join_wait: durationSchema.default(5000),
+      max_held_spans: z.number().int().min(1).default(20_000),
+      max_concurrency: z.number().int().min(1).max(256).default(4),
+      request_timeout: durationSchema.default(60_000),
+      sampling: z.strictObject({ ratio: z.number().min(0).max(1).default(1) }).prefault({}),
+      cache: z
+        .strictObject({
+          max_entries: z.number().int().min(1).default(10_000),
+          ttl: durationSchema.default(3_600_000),
+        })
+        .prefault({}),
+      retry: z.strictObject({ max_attempts: z.number().int().min(1).max(10).default(3) }).prefault({}),
+      attribute_prefix: z
+        .string()
+        .regex(/^[a-z][a-z0-9_.]*$/, 'use lower-case letters, digits, "_" and "."')
+        .default('semtel'),
+      evaluation_events: z.boolean().default(true),
+    })
+    .prefault({});
+}
+
+export type SemanticProcessorConfig<LlmConfig = unknown> = z.output<
+  ReturnType<typeof createSemanticProcessorConfigSchema<LlmConfig>>
+>;

@@ -1,0 +1,72 @@
+import type { Classifier } from '@semtel/classifier';
+import { buildInstructions, countTokens, LexicalClassifier, resolveTaxonomy } from '@semtel/classifier';
+import type { CreateSettings, NextConsumers, Processor, ProcessorFactory, TelemetrySettings } from '@semtel/component';
+import { z } from 'zod';
+import type { SemanticProcessorConfig } from './semantic-processor-config.js';
+import { createSemanticProcessorConfigSchema } from './semantic-processor-config.js';
+import { SemanticProcessor } from './semantic-processor.js';
+
+export interface SemanticProcessorFactoryOptions<LlmConfig> {
+  /** Validates `processors.semantic.llm`; the service passes llm-openai's schema. */
+  llmConfigSchema: z.ZodType<LlmConfig>;
+  /** The LLM classifier for this config, or undefined to classify offline with the lexical classifier. */
+  createLlmClassifier(config: LlmConfig | undefined, telemetry: TelemetrySettings): Classifier | undefined;
+  /** Resolves relative taxonomy paths; defaults to the working directory. */
+  baseDirectory?: string;
+}
+
+export function createSemanticProcessorFactory<LlmConfig>(
+  options: SemanticProcessorFactoryOptions<LlmConfig>,
+): ProcessorFactory<SemanticProcessorConfig<LlmConfig>> {
+  return {
+    type: 'semantic',
+    signals: ['traces', 'logs'],
+    configSchema: createSemanticProcessorConfigSchema(options.llmConfigSchema) as z.ZodType<
+      SemanticProcessorConfig<LlmConfig>
+    >,
+    create(settings: CreateSettings, config: SemanticProcessorConfig<LlmConfig>, next: NextConsumers): Processor {
+      const taxonomy = resolveTaxonomy(config.taxonomy, { baseDirectory: options.baseDirectory ?? process.cwd() });
+      const llm = options.createLlmClassifier(config.llm as LlmConfig | undefined, settings.telemetry);
+      const classifier = llm ?? new LexicalClassifier();
+      if (llm === undefined) {
+        settings.telemetry.logger.info(
+          { classifier: classifier.model, taxonomy: taxonomy.version },
+          'classifying offline with the lexical classifier; to classify with an LLM set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible endpoint) or processors.semantic.llm',
+        );
+      } else {
+        settings.telemetry.logger.info({ classifier: classifier.model, taxonomy: taxonomy.version }, 'classifying with an LLM');
+      }
+      const instructionTokens = countTokens(buildInstructions(taxonomy));
+      return new SemanticProcessor(
+        {
+          taxonomy,
+          classifier,
+          instructionTokens,
+          batch: {
+            maxTokens: config.batch.max_tokens,
+            maxItems: config.batch.max_items,
+            maxWaitMs: config.batch.max_wait,
+          },
+          itemMaxTokens: config.item.max_tokens,
+          maxHoldMs: config.max_hold,
+          joinWaitMs: config.join_wait,
+          maxHeldSpans: config.max_held_spans,
+          maxConcurrency: config.max_concurrency,
+          requestTimeoutMs: config.request_timeout,
+          samplingRatio: config.sampling.ratio,
+          cache: { maxEntries: config.cache.max_entries, ttlMs: config.cache.ttl },
+          maxAttempts: config.retry.max_attempts,
+          enrichment: { prefix: config.attribute_prefix, evaluationEvents: config.evaluation_events },
+        },
+        next,
+        settings.telemetry,
+      );
+    },
+  };
+}
+
+/** The semantic processor with the offline lexical classifier only. */
+export const semanticProcessorFactory = createSemanticProcessorFactory({
+  llmConfigSchema: z.unknown(),
+  createLlmClassifier: () => undefined,
+});

@@ -1,0 +1,356 @@
+import type { Classifier, ClassificationItem, ClassificationOutcome, ItemLabels, Taxonomy } from '@semtel/classifier';
+import { defaultTaxonomy } from '@semtel/classifier';
+import type { LogsConsumer, TracesConsumer } from '@semtel/component';
+import { noopTelemetry } from '@semtel/component';
+import type { KeyValue, LogRecord, Logs, Span, Traces } from '@semtel/pdata';
+import { createLogRecord, createResource, createScope, createSpan, getAttribute, SpanKind } from '@semtel/pdata';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SemanticProcessorSettings } from './semantic-processor.js';
+import { SemanticProcessor } from './semantic-processor.js';
+
+const taxonomy: Taxonomy = defaultTaxonomy();
+
+class RecordingClassifier implements Classifier {
+  readonly model = 'test-model';
+  readonly calls: ClassificationItem[][] = [];
+  /** Ids to leave out of the output, per call index. */
+  omit: (call: number, item: ClassificationItem) => boolean = () => false;
+  hang = false;
+  failWith: Error | undefined;
+
+  async classify(items: ClassificationItem[], _taxonomy: Taxonomy, signal?: AbortSignal): Promise<ClassificationOutcome> {
+    const call = this.calls.length;
+    this.calls.push(items);
+    if (this.failWith) throw this.failWith;
+    if (this.hang) {
+      await new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+    }
+    const labels = new Map<string, ItemLabels>();
+    const invalid: string[] = [];
+    for (const item of items) {
+      if (this.omit(call, item)) invalid.push(item.id);
+      else
+        labels.set(item.id, {
+          intent: 'doing',
+          task_type: 'computer_programming',
+          domain: 'technology_and_computing',
+          task_complexity: 'apply',
+          user_expertise: 'intermediate',
+          satisfaction: 'unknown',
+          collaboration_mode: 'directive',
+        });
+    }
+    return { labels, invalid, model: this.model, usage: { inputTokens: 100, outputTokens: 10, cachedInputTokens: 0 } };
+  }
+}
+
+class Sink implements TracesConsumer, LogsConsumer {
+  readonly traces: Traces[] = [];
+  readonly logs: Logs[] = [];
+  async consumeTraces(traces: Traces): Promise<void> {
+    this.traces.push(traces);
+  }
+  async consumeLogs(logs: Logs): Promise<void> {
+    this.logs.push(logs);
+  }
+  spans(): Span[] {
+    return this.traces.flatMap((traces) =>
+      traces.resourceSpans.flatMap((resourceSpans) => resourceSpans.scopeSpans.flatMap((scopeSpans) => scopeSpans.spans)),
+    );
+  }
+  async waitForSpans(count: number, timeoutMs = 5000): Promise<Span[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.spans().length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    return this.spans();
+  }
+}
+
+let counter = 0;
+function id(bytes: number): string {
+  counter += 1;
+  return counter.toString(16).padStart(bytes * 2, '0');
+}
+
+function chatSpan(userText: string, traceId = id(16), extra: KeyValue[] = []): Span {
+  return createSpan({
+    traceId,
+    spanId: id(8),
+    name: 'chat gpt-4o-mini',
+    kind: SpanKind.CLIENT,
+    attributes: [
+      { key: 'gen_ai.operation.name', value: 'chat' },
+      { key: 'gen_ai.provider.name', value: 'openai' },
+      { key: 'gen_ai.request.model', value: 'gpt-4o-mini' },
+      {
+        key: 'gen_ai.input.messages',
+        value: JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: userText }] }]),
+      },
+      {
+        key: 'gen_ai.output.messages',
+        value: JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'Here you go.' }], finish_reason: 'stop' }]),
+      },
+      ...extra,
+    ],
+  });
+}
+
+function plainSpan(): Span {
+  return createSpan({ traceId: id(16), spanId: id(8), name: 'GET /health', kind: SpanKind.SERVER });
+}
+
+function traces(spans: Span[], scopeName = 'app'): Traces {
+  return {
+    resourceSpans: [
+      {
+        resource: createResource([{ key: 'service.name', value: 'demo' }]),
+        schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
+        scopeSpans: [{ scope: createScope(scopeName, '1.0.0'), schemaUrl: '', spans }],
+      },
+    ],
+  };
+}
+
+function settings(classifier: Classifier, overrides: Partial<SemanticProcessorSettings> = {}): SemanticProcessorSettings {
+  return {
+    taxonomy,
+    classifier,
+    instructionTokens: 500,
+    batch: { maxTokens: 8000, maxItems: 20, maxWaitMs: 10 },
+    itemMaxTokens: 1500,
+    maxHoldMs: 2000,
+    joinWaitMs: 500,
+    maxHeldSpans: 1000,
+    maxConcurrency: 2,
+    requestTimeoutMs: 5000,
+    samplingRatio: 1,
+    cache: { maxEntries: 100, ttlMs: 60_000 },
+    maxAttempts: 3,
+    enrichment: { prefix: 'semtel', evaluationEvents: true },
+    ...overrides,
+  };
+}
+
+const processors: SemanticProcessor[] = [];
+function createProcessor(classifier: Classifier, overrides: Partial<SemanticProcessorSettings> = {}) {
+  const sink = new Sink();
+  const processor = new SemanticProcessor(settings(classifier, overrides), { traces: sink, logs: sink }, noopTelemetry);
+  processors.push(processor);
+  return { processor, sink };
+}
+
+afterEach(async () => {
+  await Promise.all(processors.splice(0).map((processor) => processor.shutdown()));
+});
+
+describe('SemanticProcessor', () => {
+  it('passes non-GenAI spans at once, keeping resource and scope, and labels GenAI spans', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier);
+    const plain = plainSpan();
+    const genai = chatSpan('How do I reverse a list in Python?');
+    await processor.consumeTraces(traces([plain, genai]));
+    expect(sink.spans()).toEqual([plain]);
+    expect(sink.traces[0]?.resourceSpans[0]?.schemaUrl).toBe('https://opentelemetry.io/schemas/1.26.0');
+    expect(sink.traces[0]?.resourceSpans[0]?.scopeSpans[0]?.scope.name).toBe('app');
+    const spans = await sink.waitForSpans(2);
+    expect(spans).toHaveLength(2);
+    const labelled = spans[1] as Span;
+    expect(getAttribute(labelled.attributes, 'semtel.status')).toBe('classified');
+    expect(getAttribute(labelled.attributes, 'semtel.domain')).toBe('technology_and_computing');
+    expect(getAttribute(labelled.attributes, 'semtel.task_group')).toBe('technical_help');
+    expect(getAttribute(labelled.attributes, 'semtel.classifier.model')).toBe('test-model');
+    expect(getAttribute(labelled.attributes, 'semtel.taxonomy.version')).toBe(taxonomy.version);
+    const evaluations = labelled.events.filter((event) => event.name === 'gen_ai.evaluation.result');
+    expect(evaluations.length).toBe(taxonomy.dimensions.filter((dimension) => dimension.enabled).length);
+    expect(sink.traces[1]?.resourceSpans[0]?.resource.attributes).toEqual([{ key: 'service.name', value: 'demo' }]);
+    expect(getAttribute(plain.attributes, 'semtel.status')).toBeUndefined();
+  });
+
+  it('classifies the same content once and labels every copy', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier);
+    await processor.consumeTraces(traces([chatSpan('Translate hello to French'), chatSpan('Translate hello to French')]));
+    const spans = await sink.waitForSpans(2);
+    expect(classifier.calls.flat()).toHaveLength(1);
+    expect(spans.map((span) => getAttribute(span.attributes, 'semtel.status')).sort()).toEqual(['cached', 'classified']);
+    await processor.consumeTraces(traces([chatSpan('Translate hello to French')]));
+    const later = await sink.waitForSpans(3);
+    expect(getAttribute((later[2] as Span).attributes, 'semtel.status')).toBe('cached');
+    expect(getAttribute((later[2] as Span).attributes, 'semtel.domain')).toBe('technology_and_computing');
+    expect(classifier.calls.flat()).toHaveLength(1);
+  });
+
+  it('releases a span at max_hold with status timeout when the classifier hangs', async () => {
+    const classifier = new RecordingClassifier();
+    classifier.hang = true;
+    const { processor, sink } = createProcessor(classifier, { maxHoldMs: 100 });
+    const startedAt = Date.now();
+    await processor.consumeTraces(traces([chatSpan('Write a poem')]));
+    const spans = await sink.waitForSpans(1);
+    expect(spans).toHaveLength(1);
+    expect(Date.now() - startedAt).toBeLessThan(4000);
+    expect(getAttribute((spans[0] as Span).attributes, 'semtel.status')).toBe('timeout');
+    expect(getAttribute((spans[0] as Span).attributes, 'semtel.domain')).toBeUndefined();
+  });
+
+  it('marks content-less GenAI spans skipped_no_content without calling the classifier', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier);
+    const span = createSpan({
+      traceId: id(16),
+      spanId: id(8),
+      name: 'chat gpt-4o',
+      kind: SpanKind.CLIENT,
+      attributes: [
+        { key: 'gen_ai.operation.name', value: 'chat' },
+        { key: 'gen_ai.provider.name', value: 'openai' },
+      ],
+    });
+    await processor.consumeTraces(traces([span]));
+    expect(sink.spans()).toHaveLength(1);
+    expect(getAttribute(span.attributes, 'semtel.status')).toBe('skipped_no_content');
+    expect(classifier.calls).toHaveLength(0);
+  });
+
+  it('marks spans of traces that are not sampled', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier, { samplingRatio: 0 });
+    await processor.consumeTraces(traces([chatSpan('Plan a trip to Rome')]));
+    expect(getAttribute((sink.spans()[0] as Span).attributes, 'semtel.status')).toBe('sampled_out');
+    expect(classifier.calls).toHaveLength(0);
+  });
+
+  it('re-sends missing items in smaller batches, then releases them with status error', async () => {
+    const classifier = new RecordingClassifier();
+    classifier.omit = (_call, item) => item.transcript.includes('always missing');
+    const { processor, sink } = createProcessor(classifier, { maxAttempts: 3 });
+    const spans = [chatSpan('fine one'), chatSpan('always missing'), chatSpan('fine two'), chatSpan('fine three')];
+    await processor.consumeTraces(traces(spans));
+    const delivered = await sink.waitForSpans(4);
+    expect(delivered).toHaveLength(4);
+    const statuses = spans.map((span) => getAttribute(span.attributes, 'semtel.status'));
+    expect(statuses).toEqual(['classified', 'error', 'classified', 'classified']);
+    expect(classifier.calls).toHaveLength(3);
+    expect(classifier.calls[1]).toHaveLength(1);
+  });
+
+  it('releases spans with status error when the classifier fails, and unavailable on quota errors', async () => {
+    const classifier = new RecordingClassifier();
+    classifier.failWith = new Error('boom');
+    const { processor, sink } = createProcessor(classifier);
+    await processor.consumeTraces(traces([chatSpan('a question')]));
+    const spans = await sink.waitForSpans(1);
+    expect(getAttribute((spans[0] as Span).attributes, 'semtel.status')).toBe('error');
+
+    const quota = new RecordingClassifier();
+    quota.failWith = Object.assign(new Error('You exceeded your current quota'), { kind: 'quota_exhausted' });
+    const second = createProcessor(quota);
+    await second.processor.consumeTraces(traces([chatSpan('another question')]));
+    const quotaSpans = await second.sink.waitForSpans(1);
+    expect(getAttribute((quotaSpans[0] as Span).attributes, 'semtel.status')).toBe('unavailable');
+  });
+
+  it('joins content that arrives as log records, before or after the span', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier, { joinWaitMs: 2000 });
+    const eventSpan = (traceId: string, spanId: string): Span =>
+      createSpan({
+        traceId,
+        spanId,
+        name: 'chat gpt-4o-mini',
+        kind: SpanKind.CLIENT,
+        attributes: [
+          { key: 'gen_ai.operation.name', value: 'chat' },
+          { key: 'gen_ai.system', value: 'openai' },
+          { key: 'gen_ai.request.model', value: 'gpt-4o-mini' },
+        ],
+      });
+    const eventLogs = (traceId: string, spanId: string, text: string): Logs => {
+      const records: LogRecord[] = [
+        createLogRecord({
+          traceId,
+          spanId,
+          eventName: 'gen_ai.user.message',
+          attributes: [{ key: 'gen_ai.system', value: 'openai' }],
+          body: { kvlist: [{ key: 'content', value: text }] },
+        }),
+        createLogRecord({
+          traceId,
+          spanId,
+          eventName: 'gen_ai.choice',
+          attributes: [{ key: 'gen_ai.system', value: 'openai' }],
+          body: {
+            kvlist: [
+              { key: 'index', value: 0n },
+              { key: 'finish_reason', value: 'stop' },
+              { key: 'message', value: { kvlist: [{ key: 'content', value: 'Sure.' }] } },
+            ],
+          },
+        }),
+      ];
+      return {
+        resourceLogs: [
+          {
+            resource: createResource(),
+            schemaUrl: '',
+            scopeLogs: [{ scope: createScope('@opentelemetry/instrumentation-openai'), schemaUrl: '', logRecords: records }],
+          },
+        ],
+      };
+    };
+
+    const logsFirst = { traceId: id(16), spanId: id(8) };
+    await processor.consumeLogs(eventLogs(logsFirst.traceId, logsFirst.spanId, 'Summarise this article about tides'));
+    expect(sink.logs).toHaveLength(1);
+    const first = eventSpan(logsFirst.traceId, logsFirst.spanId);
+    await processor.consumeTraces(traces([first], '@opentelemetry/instrumentation-openai'));
+    await sink.waitForSpans(1);
+    expect(getAttribute(first.attributes, 'semtel.status')).toBe('classified');
+
+    const spanFirst = { traceId: id(16), spanId: id(8) };
+    const second = eventSpan(spanFirst.traceId, spanFirst.spanId);
+    await processor.consumeTraces(traces([second], '@opentelemetry/instrumentation-openai'));
+    expect(sink.spans()).toHaveLength(1);
+    await processor.consumeLogs(eventLogs(spanFirst.traceId, spanFirst.spanId, 'Draft an email to my landlord'));
+    await sink.waitForSpans(2);
+    expect(getAttribute(second.attributes, 'semtel.status')).toBe('classified');
+    expect(classifier.calls.flat()).toHaveLength(2);
+  });
+
+  it('releases every held span on shutdown', async () => {
+    const classifier = new RecordingClassifier();
+    classifier.hang = true;
+    const { processor, sink } = createProcessor(classifier, { maxHoldMs: 60_000 });
+    await processor.consumeTraces(traces([chatSpan('one'), chatSpan('two'), plainSpan()]));
+    expect(sink.spans()).toHaveLength(1);
+    await processor.shutdown(AbortSignal.timeout(1000));
+    const spans = sink.spans();
+    expect(spans).toHaveLength(3);
+    expect(spans.slice(1).map((span) => getAttribute(span.attributes, 'semtel.status'))).toEqual([
+      'unavailable',
+      'unavailable',
+    ]);
+  });
+
+  it('retries handing released spans downstream when the next consumer refuses', async () => {
+    const classifier = new RecordingClassifier();
+    const sink = new Sink();
+    let refusals = 2;
+    const flaky: TracesConsumer = {
+      consumeTraces: async (data) => {
+        if (refusals > 0) {
+          refusals -= 1;
+          throw new Error('queue full');
+        }
+        await sink.consumeTraces(data);
+      },
+    };
+    const processor = new SemanticProcessor(settings(classifier), { traces: flaky, logs: sink }, noopTelemetry);
+    processors.push(processor);
+    const span = chatSpan('retry me');
+    await processor.consumeTraces(traces([span])).catch(() => {});
+    const spans = await sink.waitForSpans(1);
+    expect(spans).toHaveLength(1);
+    expect(getAttribute(span.attributes, 'semtel.status')).toBe('classified');
+  });
+});

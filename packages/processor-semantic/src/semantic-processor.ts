@@ -1,0 +1,422 @@
+import type { Classifier, ClassificationItem, Taxonomy } from '@semtel/classifier';
+import { positionalItemIds } from '@semtel/classifier';
+import type { Host, LogsConsumer, Processor, TelemetrySettings, TracesConsumer } from '@semtel/component';
+import { errorMessage, once } from '@semtel/component';
+import type { Interaction } from '@semtel/genai';
+import { extractInteraction, genAiEventSpanKey, interactionContentKey, isGenAiSpan } from '@semtel/genai';
+import type { LogRecord, Logs, ResourceSpans, ScopeSpans, Span, Traces } from '@semtel/pdata';
+import { GenAiEventBuffer } from './genai-event-buffer.js';
+import type { BatchItem } from './interaction-batcher.js';
+import { InteractionBatcher } from './interaction-batcher.js';
+import { ResultCache } from './result-cache.js';
+import { SemanticStatus } from './semantic-status.js';
+import type { ClassificationResult, EnrichmentOptions } from './span-enrichment.js';
+import { enrichSpan, markSpan } from './span-enrichment.js';
+import { SemanticTelemetry } from './semantic-telemetry.js';
+import { isTraceSampledIn } from './trace-sampler.js';
+import { renderTranscript } from './transcript.js';
+
+export interface SemanticProcessorSettings {
+  taxonomy: Taxonomy;
+  classifier: Classifier;
+  /** Tokens of the classifier's fixed instructions: the batch budget is what remains for items. */
+  instructionTokens: number;
+  batch: { maxTokens: number; maxItems: number; maxWaitMs: number };
+  itemMaxTokens: number;
+  maxHoldMs: number;
+  joinWaitMs: number;
+  maxHeldSpans: number;
+  maxConcurrency: number;
+  requestTimeoutMs: number;
+  samplingRatio: number;
+  cache: { maxEntries: number; ttlMs: number };
+  maxAttempts: number;
+  enrichment: EnrichmentOptions;
+}
+
+interface HeldSpan {
+  span: Span;
+  resourceSpans: ResourceSpans;
+  scopeSpans: ScopeSpans;
+  heldAt: number;
+  timer: NodeJS.Timeout;
+  job: ClassificationJob | undefined;
+  /** Set while the span waits for its content to arrive as log records. */
+  eventKey: string | undefined;
+  released: boolean;
+}
+
+interface ClassificationJob {
+  key: string;
+  item: BatchItem;
+  waiters: Set<HeldSpan>;
+  /** The span whose arrival started the job is `classified`; copies that joined are `cached`. */
+  originator: HeldSpan;
+  attempts: number;
+}
+
+/** How long log-based GenAI events count as "seen", making content-less spans wait for theirs. */
+const eventProducerWindowMs = 10 * 60_000;
+const forwardRetryLimitMs = 60_000;
+
+/**
+ * The semantic processor. GenAI spans with content are held while their interaction is
+ * classified; everything else leaves at once. A held span leaves when its labels are
+ * ready, or at `max_hold` unlabelled, and always with `<prefix>.status` saying which.
+ */
+export class SemanticProcessor implements Processor {
+  private readonly held = new Set<HeldSpan>();
+  private readonly waitingForEvents = new Map<string, HeldSpan>();
+  private readonly jobs = new Map<string, ClassificationJob>();
+  private readonly events: GenAiEventBuffer;
+  private readonly cache: ResultCache;
+  private readonly batcher: InteractionBatcher;
+  private readonly metrics: SemanticTelemetry;
+  private releaseQueue: HeldSpan[] = [];
+  private releaseScheduled = false;
+  private readonly forwarding = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(
+    private readonly settings: SemanticProcessorSettings,
+    private readonly next: { traces?: TracesConsumer; logs?: LogsConsumer },
+    private readonly telemetry: TelemetrySettings,
+  ) {
+    this.events = new GenAiEventBuffer(Math.max(1000, settings.maxHeldSpans), Math.max(60_000, settings.maxHoldMs));
+    this.cache = new ResultCache(settings.cache.maxEntries, settings.cache.ttlMs);
+    this.batcher = new InteractionBatcher({
+      maxTokens: Math.max(256, settings.batch.maxTokens - settings.instructionTokens),
+      maxItems: settings.batch.maxItems,
+      maxWaitMs: settings.batch.maxWaitMs,
+      maxConcurrency: settings.maxConcurrency,
+      dispatch: (batch) => this.dispatch(batch),
+    });
+    this.metrics = new SemanticTelemetry(telemetry.meter, {
+      heldSpans: () => this.held.size,
+      queuedItems: () => this.batcher.queuedItems,
+      inFlightRequests: () => this.batcher.inFlightRequests,
+    });
+  }
+
+  async start(_host: Host): Promise<void> {}
+
+  readonly shutdown = once(async (deadline?: AbortSignal): Promise<void> => {
+    this.stopping = true;
+    // Give classifications in flight a bounded chance to finish, then release the rest unlabelled.
+    const wait = Math.min(5000, this.settings.maxHoldMs);
+    await Promise.race([
+      this.batcher.idle(),
+      new Promise<void>((resolve) => setTimeout(resolve, wait).unref()),
+      abortPromise(deadline),
+    ]);
+    for (const heldSpan of [...this.held]) {
+      this.release(heldSpan, SemanticStatus.unavailable, 'released unlabelled: the service is shutting down');
+    }
+    this.flushReleases();
+    await Promise.race([Promise.allSettled([...this.forwarding]), abortPromise(deadline)]);
+  });
+
+  async consumeTraces(traces: Traces): Promise<void> {
+    const now = Date.now();
+    const passing: ResourceSpans[] = [];
+    for (const resourceSpans of traces.resourceSpans) {
+      const passingScopes: ScopeSpans[] = [];
+      let resourceChanged = false;
+      for (const scopeSpans of resourceSpans.scopeSpans) {
+        const passingSpans: Span[] = [];
+        for (const span of scopeSpans.spans) {
+          if (this.admit(span, resourceSpans, scopeSpans, now)) passingSpans.push(span);
+        }
+        if (passingSpans.length === scopeSpans.spans.length) {
+          passingScopes.push(scopeSpans);
+          continue;
+        }
+        resourceChanged = true;
+        if (passingSpans.length > 0) passingScopes.push({ ...scopeSpans, spans: passingSpans });
+      }
+      if (!resourceChanged) passing.push(resourceSpans);
+      else if (passingScopes.length > 0) passing.push({ ...resourceSpans, scopeSpans: passingScopes });
+    }
+    if (passing.length > 0) await this.forwardTraces({ resourceSpans: passing });
+  }
+
+  async consumeLogs(logs: Logs): Promise<void> {
+    const now = Date.now();
+    const byKey = new Map<string, LogRecord[]>();
+    for (const resourceLogs of logs.resourceLogs) {
+      for (const scopeLogs of resourceLogs.scopeLogs) {
+        for (const record of scopeLogs.logRecords) {
+          const key = genAiEventSpanKey(record);
+          if (key === undefined) continue;
+          const records = byKey.get(key);
+          if (records) records.push(record);
+          else byKey.set(key, [record]);
+        }
+      }
+    }
+    for (const [key, records] of byKey) {
+      for (const record of records) this.events.add(key, record, now);
+      const waiting = this.waitingForEvents.get(key);
+      if (waiting) this.tryJoin(waiting, key);
+    }
+    // Logs are never held: they leave unchanged, whatever becomes of their span.
+    if (this.next.logs) await this.next.logs.consumeLogs(logs);
+  }
+
+  /** Returns true when the span leaves now with the request that brought it. */
+  private admit(span: Span, resourceSpans: ResourceSpans, scopeSpans: ScopeSpans, now: number): boolean {
+    if (!isGenAiSpan(span, scopeSpans.scope)) return true;
+    const options = this.settings.enrichment;
+    if (!isTraceSampledIn(span.traceId, this.settings.samplingRatio)) {
+      markSpan(span, SemanticStatus.sampledOut, options);
+      this.metrics.status(SemanticStatus.sampledOut);
+      return true;
+    }
+    const eventKey = `${span.traceId}:${span.spanId}`;
+    const interaction = extractInteraction(span, scopeSpans.scope, this.events.take(eventKey));
+    if (this.stopping || this.held.size >= this.settings.maxHeldSpans) {
+      const reason = this.stopping ? 'the service is shutting down' : `hold buffer full (${this.settings.maxHeldSpans} spans)`;
+      if (interaction === undefined) markSpan(span, SemanticStatus.skippedNoContent, options);
+      else markSpan(span, SemanticStatus.unavailable, options, reason);
+      this.metrics.status(interaction === undefined ? SemanticStatus.skippedNoContent : SemanticStatus.unavailable);
+      return true;
+    }
+    if (interaction === undefined) {
+      // Content may still come as log records (instrumentation-openai sends it only that way).
+      if (this.settings.joinWaitMs > 0 && this.events.seenWithin(eventProducerWindowMs, now)) {
+        const heldSpan = this.hold(span, resourceSpans, scopeSpans, now, this.settings.joinWaitMs);
+        heldSpan.eventKey = eventKey;
+        this.waitingForEvents.set(eventKey, heldSpan);
+        return false;
+      }
+      markSpan(span, SemanticStatus.skippedNoContent, options);
+      this.metrics.status(SemanticStatus.skippedNoContent);
+      return true;
+    }
+    const cached = this.cache.get(interactionContentKey(interaction));
+    if (cached) {
+      this.label(span, cached, SemanticStatus.cached, now);
+      return true;
+    }
+    const heldSpan = this.hold(span, resourceSpans, scopeSpans, now, this.settings.maxHoldMs);
+    this.classify(heldSpan, interaction);
+    return false;
+  }
+
+  private hold(span: Span, resourceSpans: ResourceSpans, scopeSpans: ScopeSpans, now: number, waitMs: number): HeldSpan {
+    const heldSpan: HeldSpan = {
+      span,
+      resourceSpans,
+      scopeSpans,
+      heldAt: now,
+      timer: setTimeout(() => this.expire(heldSpan), Math.max(0, waitMs)),
+      job: undefined,
+      eventKey: undefined,
+      released: false,
+    };
+    heldSpan.timer.unref();
+    this.held.add(heldSpan);
+    return heldSpan;
+  }
+
+  private expire(heldSpan: HeldSpan): void {
+    if (heldSpan.eventKey !== undefined) {
+      this.release(heldSpan, SemanticStatus.skippedNoContent);
+      return;
+    }
+    this.release(heldSpan, SemanticStatus.timeout, `not classified within max_hold (${this.settings.maxHoldMs} ms)`);
+  }
+
+  private tryJoin(heldSpan: HeldSpan, key: string): void {
+    const records = this.events.peek(key);
+    const interaction = extractInteraction(heldSpan.span, heldSpan.scopeSpans.scope, records);
+    if (interaction === undefined) return;
+    this.events.take(key);
+    this.waitingForEvents.delete(key);
+    heldSpan.eventKey = undefined;
+    // The join wait is over; the span now gets the rest of its max_hold for classification.
+    clearTimeout(heldSpan.timer);
+    const remaining = this.settings.maxHoldMs - (Date.now() - heldSpan.heldAt);
+    heldSpan.timer = setTimeout(() => this.expire(heldSpan), Math.max(0, remaining));
+    heldSpan.timer.unref();
+    const cached = this.cache.get(interactionContentKey(interaction));
+    if (cached) {
+      this.label(heldSpan.span, cached, SemanticStatus.cached, Date.now());
+      this.release(heldSpan);
+      return;
+    }
+    this.classify(heldSpan, interaction);
+  }
+
+  private classify(heldSpan: HeldSpan, interaction: Interaction): void {
+    const key = interactionContentKey(interaction);
+    const existing = this.jobs.get(key);
+    if (existing) {
+      existing.waiters.add(heldSpan);
+      heldSpan.job = existing;
+      return;
+    }
+    const transcript = renderTranscript(interaction, this.settings.itemMaxTokens);
+    const job: ClassificationJob = {
+      key,
+      item: { key, transcript: transcript.text, tokens: transcript.tokens },
+      waiters: new Set([heldSpan]),
+      originator: heldSpan,
+      attempts: 0,
+    };
+    heldSpan.job = job;
+    this.jobs.set(key, job);
+    this.batcher.add(job.item);
+  }
+
+  private async dispatch(batch: BatchItem[]): Promise<void> {
+    // Interactions whose spans all left (timed out) are not worth a request any more.
+    const jobs = batch
+      .map((item) => this.jobs.get(item.key))
+      .filter((job): job is ClassificationJob => job !== undefined && job.waiters.size > 0);
+    for (const item of batch) if (!jobs.some((job) => job.key === item.key)) this.jobs.delete(item.key);
+    if (jobs.length === 0) return;
+    // Positional ids keep the output schema identical across full batches, so the prefix caches.
+    const ids = positionalItemIds(jobs.length);
+    const items: ClassificationItem[] = jobs.map((job, index) => ({ id: ids[index] as string, transcript: job.item.transcript }));
+    const startedAt = performance.now();
+    try {
+      const outcome = await this.settings.classifier.classify(
+        items,
+        this.settings.taxonomy,
+        AbortSignal.timeout(this.settings.requestTimeoutMs),
+      );
+      this.metrics.request(outcome.invalid.length === 0 ? 'success' : 'invalid_items', performance.now() - startedAt, outcome.usage);
+      const resend: BatchItem[] = [];
+      jobs.forEach((job, index) => {
+        const labels = outcome.labels.get(items[index]?.id as string);
+        if (labels !== undefined) {
+          this.complete(job, { labels, model: outcome.model });
+          return;
+        }
+        job.attempts += 1;
+        if (job.attempts < this.settings.maxAttempts) resend.push(job.item);
+        else this.fail(job, SemanticStatus.error, `classifier output invalid after ${job.attempts} attempts`);
+      });
+      if (resend.length > 0) this.batcher.resend(resend, Math.max(1, Math.ceil(jobs.length / 2)));
+    } catch (error) {
+      const kind = (error as { kind?: unknown }).kind;
+      this.metrics.request('error', performance.now() - startedAt);
+      this.telemetry.logger.warn({ error: errorMessage(error), kind, items: jobs.length }, 'classification request failed');
+      if ((kind === 'context_length' || kind === 'request_too_large') && jobs.length > 1) {
+        this.batcher.resend(
+          jobs.map((job) => job.item),
+          Math.ceil(jobs.length / 2),
+        );
+        return;
+      }
+      const status =
+        kind === 'quota_exhausted' || kind === 'authentication' ? SemanticStatus.unavailable : SemanticStatus.error;
+      for (const job of jobs) this.fail(job, status, `classification failed: ${errorMessage(error)}`);
+    }
+  }
+
+  private complete(job: ClassificationJob, result: ClassificationResult): void {
+    this.jobs.delete(job.key);
+    this.cache.set(job.key, result);
+    this.metrics.interaction(result.labels);
+    const now = Date.now();
+    for (const heldSpan of job.waiters) {
+      const status = heldSpan === job.originator ? SemanticStatus.classified : SemanticStatus.cached;
+      this.label(heldSpan.span, result, status, now);
+      this.release(heldSpan, undefined);
+    }
+  }
+
+  private fail(job: ClassificationJob, status: SemanticStatus, reason: string): void {
+    this.jobs.delete(job.key);
+    for (const heldSpan of job.waiters) this.release(heldSpan, status, reason);
+  }
+
+  private label(span: Span, result: ClassificationResult, status: SemanticStatus, now: number): void {
+    enrichSpan(span, result, status, this.settings.taxonomy, this.settings.enrichment, BigInt(now) * 1_000_000n);
+    this.metrics.status(status);
+  }
+
+  /** Sends a held span on; `status` marks it unlabelled, undefined means it was labelled. */
+  private release(heldSpan: HeldSpan, status?: SemanticStatus, reason?: string): void {
+    if (heldSpan.released) return;
+    heldSpan.released = true;
+    clearTimeout(heldSpan.timer);
+    this.held.delete(heldSpan);
+    heldSpan.job?.waiters.delete(heldSpan);
+    if (heldSpan.eventKey !== undefined) this.waitingForEvents.delete(heldSpan.eventKey);
+    if (status !== undefined) {
+      markSpan(heldSpan.span, status, this.settings.enrichment, reason);
+      this.metrics.status(status);
+    }
+    this.metrics.holdTime(Date.now() - heldSpan.heldAt);
+    this.releaseQueue.push(heldSpan);
+    if (!this.releaseScheduled) {
+      this.releaseScheduled = true;
+      setImmediate(() => this.flushReleases());
+    }
+  }
+
+  /** Sends released spans in one request per tick, regrouped under their resource and scope. */
+  private flushReleases(): void {
+    this.releaseScheduled = false;
+    const released = this.releaseQueue;
+    this.releaseQueue = [];
+    if (released.length === 0) return;
+    const byResource = new Map<ResourceSpans, Map<ScopeSpans, Span[]>>();
+    for (const heldSpan of released) {
+      let byScope = byResource.get(heldSpan.resourceSpans);
+      if (!byScope) byResource.set(heldSpan.resourceSpans, (byScope = new Map()));
+      const spans = byScope.get(heldSpan.scopeSpans);
+      if (spans) spans.push(heldSpan.span);
+      else byScope.set(heldSpan.scopeSpans, [heldSpan.span]);
+    }
+    const traces: Traces = {
+      resourceSpans: [...byResource].map(([resourceSpans, byScope]) => ({
+        resource: resourceSpans.resource,
+        schemaUrl: resourceSpans.schemaUrl,
+        scopeSpans: [...byScope].map(([scopeSpans, spans]) => ({ scope: scopeSpans.scope, schemaUrl: scopeSpans.schemaUrl, spans })),
+      })),
+    };
+    const forwarding = this.forwardHeld(traces, released.length).finally(() => this.forwarding.delete(forwarding));
+    this.forwarding.add(forwarding);
+  }
+
+  /**
+   * Held spans were acknowledged to the sender long ago, so a refusal downstream (a full
+   * exporter queue) is retried here with backoff instead of being returned to anyone.
+   */
+  private async forwardHeld(traces: Traces, count: number): Promise<void> {
+    const startedAt = Date.now();
+    let delay = 50;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.forwardTraces(traces);
+        return;
+      } catch (error) {
+        if (Date.now() - startedAt > forwardRetryLimitMs || (this.stopping && attempt > 3)) {
+          this.metrics.lost(count);
+          this.telemetry.logger.error(
+            { error: errorMessage(error), spans: count, attempts: attempt },
+            'could not hand released GenAI spans downstream; they are lost',
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
+        delay = Math.min(delay * 2, 2000);
+      }
+    }
+  }
+
+  private async forwardTraces(traces: Traces): Promise<void> {
+    if (!this.next.traces) throw new Error('the semantic processor has no next traces consumer');
+    await this.next.traces.consumeTraces(traces);
+  }
+}
+
+function abortPromise(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return new Promise<void>(() => {});
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}

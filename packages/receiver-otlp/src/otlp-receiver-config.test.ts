@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { otlpReceiverConfigSchema } from './otlp-receiver-config.js';
+
+const defaultGrpc = { endpoint: '127.0.0.1:4317', max_recv_msg_size_mib: 16 };
+const defaultHttp = {
+  endpoint: '127.0.0.1:4318',
+  max_request_body_size: 20_971_520,
+  traces_url_path: '/v1/traces',
+  logs_url_path: '/v1/logs',
+  metrics_url_path: '/v1/metrics',
+};
+
+function issues(input: unknown): { path: string; message: string }[] {
+  const result = otlpReceiverConfigSchema.safeParse(input);
+  expect(result.success).toBe(false);
+  return (result.error?.issues ?? []).map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+}
+
+describe('otlpReceiverConfigSchema', () => {
+  it('enables both protocols with defaults when nothing is configured', () => {
+    expect(otlpReceiverConfigSchema.parse({})).toEqual({ protocols: { grpc: defaultGrpc, http: defaultHttp } });
+    expect(otlpReceiverConfigSchema.parse(undefined)).toEqual({ protocols: { grpc: defaultGrpc, http: defaultHttp } });
+  });
+
+  it('enables only the protocols that are present; an empty YAML key means defaults', () => {
+    expect(otlpReceiverConfigSchema.parse({ protocols: { http: null } })).toEqual({ protocols: { http: defaultHttp } });
+    expect(otlpReceiverConfigSchema.parse({ protocols: { grpc: {} } })).toEqual({ protocols: { grpc: defaultGrpc } });
+  });
+
+  it('keeps explicit settings and adds the leading slash to paths', () => {
+    const config = otlpReceiverConfigSchema.parse({
+      protocols: {
+        grpc: { endpoint: '0.0.0.0:14317', max_recv_msg_size_mib: 64 },
+        http: { endpoint: 'localhost:14318', max_request_body_size: 1024, traces_url_path: 'otlp/traces' },
+      },
+    });
+    expect(config.protocols.grpc).toEqual({ endpoint: '0.0.0.0:14317', max_recv_msg_size_mib: 64 });
+    expect(config.protocols.http).toMatchObject({
+      endpoint: 'localhost:14318',
+      max_request_body_size: 1024,
+      traces_url_path: '/otlp/traces',
+    });
+  });
+
+  it('reports invalid endpoints with their paths', () => {
+    expect(issues({ protocols: { grpc: { endpoint: '4317' }, http: { endpoint: 'localhost:70000' } } })).toEqual([
+      {
+        path: 'protocols.grpc.endpoint',
+        message: 'endpoint "4317" has no port; expected host:port, e.g. 127.0.0.1:4318',
+      },
+      {
+        path: 'protocols.http.endpoint',
+        message: 'endpoint "localhost:70000" has an invalid port "70000"; expected an integer from 0 to 65535',
+      },
+    ]);
+  });
+
+  it('reports limits, duplicate paths, unknown keys and no protocol at all', () => {
+    expect(issues({ protocols: { grpc: { max_recv_msg_size_mib: 0 } } })).toEqual([
+      { path: 'protocols.grpc.max_recv_msg_size_mib', message: 'max_recv_msg_size_mib must be at least 1' },
+    ]);
+    expect(issues({ protocols: { http: { max_request_body_size: 1.5 } } })).toEqual([
+      {
+        path: 'protocols.http.max_request_body_size',
+        message: 'max_request_body_size must be a whole number of bytes',
+      },
+    ]);
+    expect(issues({ protocols: { http: { logs_url_path: '/v1/traces' } } })).toEqual([
+      {
+        path: 'protocols.http.logs_url_path',
+        message: 'logs_url_path "/v1/traces" is already used by traces_url_path; each signal needs its own path',
+      },
+    ]);
+    expect(issues({ protocols: { http: { tls: {} } } })[0]?.path).toBe('protocols.http');
+    expect(issues({ protocols: {} })).toEqual([
+      { path: 'protocols', message: 'enable at least one protocol: add "grpc" and/or "http" under protocols' },
+    ]);
+  });
+});

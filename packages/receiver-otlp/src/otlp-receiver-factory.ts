@@ -1,0 +1,15 @@
+import type { CreateSettings, NextConsumers, ReceiverFactory } from '@semtel/component';
+import type { OtlpReceiverConfig } from './otlp-receiver-config.js';
+import { otlpReceiverConfigSchema } from './otlp-receiver-config.js';
+import { OtlpReceiver } from './otlp-receiver.js';
+
+export const otlpReceiverFactory: ReceiverFactory<OtlpReceiverConfig> & {
+  create(settings: CreateSettings, config: OtlpReceiverConfig, next: NextConsumers): OtlpReceiver;
+} = {
+  type: 'otlp',
+  signals: ['traces', 'logs', 'metrics'],
+  configSchema: otlpReceiverConfigSchema,
+  create(settings: CreateSettings, config: OtlpReceiverConfig, next: NextConsumers): OtlpReceiver {
+    return new OtlpReceiver(settings, config, next);
+  },
+};

@@ -1,0 +1,32 @@
+import type { ProcessorFactory } from '@semtel/component';
+import type { OpenAiClassifierConfigInput } from '@semtel/llm-openai';
+import { OpenAiClassifier, openAiClassifierConfigSchema } from '@semtel/llm-openai';
+import { createSemanticProcessorFactory } from '@semtel/processor-semantic';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The LLM endpoint the environment names, as the design's default run promises: the
+ * service classifies with an LLM when OPENAI_API_KEY or OPENAI_BASE_URL is set.
+ */
+export function llmConfigFromEnvironment(environment: Environment): OpenAiClassifierConfigInput | undefined {
+  const apiKey = environment.OPENAI_API_KEY?.trim() || undefined;
+  const baseUrl = environment.OPENAI_BASE_URL?.trim() || undefined;
+  if (apiKey === undefined && baseUrl === undefined) return undefined;
+  return {
+    ...(baseUrl !== undefined ? { base_url: baseUrl } : {}),
+    ...(apiKey !== undefined ? { api_key: apiKey } : {}),
+    ...(environment.SEMTEL_LLM_MODEL?.trim() ? { model: environment.SEMTEL_LLM_MODEL.trim() } : {}),
+  };
+}
+
+/** The `semantic` processor wired to llm-openai: configured `llm`, else the environment, else lexical. */
+export function createSemanticProcessorWithLlm(environment: Environment): ProcessorFactory<unknown> {
+  return createSemanticProcessorFactory({
+    llmConfigSchema: openAiClassifierConfigSchema,
+    createLlmClassifier: (config) => {
+      const effective = config ?? llmConfigFromEnvironment(environment);
+      return effective === undefined ? undefined : new OpenAiClassifier(effective);
+    },
+  }) as ProcessorFactory<unknown>;
+}
