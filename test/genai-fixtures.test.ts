@@ -117,7 +117,12 @@ describe('@opentelemetry/instrumentation-openai (content in log records)', () =>
       'otel_latest',
     ]);
     expect(interactions.map(content)).toEqual([toolRequest, toolAnswer, toolRequest, toolAnswer]);
-    expect(interactions.map(interactionContentKey)).toEqual([toolRequestKey, toolAnswerKey, toolRequestKey, toolAnswerKey]);
+    expect(interactions.map(interactionContentKey)).toEqual([
+      toolRequestKey,
+      toolAnswerKey,
+      toolRequestKey,
+      toolAnswerKey,
+    ]);
   });
 
   it('reads metadata from the span', () => {

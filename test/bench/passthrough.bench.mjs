@@ -3,7 +3,7 @@
 // Prints throughput, added latency, peak RSS of the service, and in the same run the throughput
 // of a bare @semtel/otlp decode+encode loop over the same payloads. Needs a build (`npx tsc -b`).
 //
-//   node test/bench/passthrough.bench.mjs [--duration 15] [--concurrency 4] [--spans 512] [--grpc]
+//   node test/bench/passthrough.bench.mjs [--duration 15] [--concurrency 8] [--spans 512] [--grpc]
 //
 // Benchmarks measure; they never assert.
 import { Buffer } from 'node:buffer';
@@ -25,7 +25,7 @@ const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '15' },
     'latency-duration': { type: 'string', default: '6' },
-    concurrency: { type: 'string', default: '4' },
+    concurrency: { type: 'string', default: '8' },
     spans: { type: 'string', default: '512' },
     'genai-ratio': { type: 'string', default: '0.25' },
     grpc: { type: 'boolean', default: false },
@@ -163,6 +163,16 @@ service:
     httpUrl: `http://127.0.0.1:${httpPort}/v1/traces`,
     grpcAddress: `127.0.0.1:${grpcPort}`,
     pid: child.pid,
+    /** User + system CPU seconds the process has used so far (Linux /proc), or undefined. */
+    cpuSeconds() {
+      try {
+        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        // utime and stime are fields 14 and 15 of stat; clock ticks are 100 per second on Linux.
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        return undefined;
+      }
+    },
     /** Peak resident set size so far (Linux VmHWM), in bytes. */
     peakRss() {
       try {
@@ -304,16 +314,21 @@ function resetTracking() {
 }
 
 /** Throughput phase (closed loop, saturating) then a latency phase at half that rate. */
-async function measurePath(name, send, baselineArrival) {
+async function measurePath(name, send, cpuSecondsOfService) {
+  let cpuAfter;
   resetTracking();
   await drive(send, 1); // warm-up: JIT, connections
   await waitForDelivery(Number.POSITIVE_INFINITY, 2000);
 
   resetTracking();
+  const cpuBefore = cpuSecondsOfService?.();
+  if (cpuBefore !== undefined) cpuAfter = () => cpuSecondsOfService() - cpuBefore;
   const load = await drive(send, durationSeconds);
   await waitForDelivery(load.sent * spansPerRequest, 60_000);
   const elapsedSeconds = (Math.max(lastDeliveryAt, load.stoppedAt) - load.startedAt) / 1000;
   const spansPerSecond = deliveredSpans / elapsedSeconds;
+  const throughputSpans = deliveredSpans;
+  const cpuSeconds = cpuAfter !== undefined ? cpuAfter() : undefined;
   const requestsPerSecond = load.sent / ((load.stoppedAt - load.startedAt) / 1000);
 
   resetTracking();
@@ -324,7 +339,8 @@ async function measurePath(name, send, baselineArrival) {
   return {
     name,
     spansPerSecond,
-    deliveredSpans,
+    deliveredSpans: throughputSpans,
+    serviceCores: cpuSeconds === undefined ? undefined : cpuSeconds / elapsedSeconds,
     rejected: load.rejected,
     pacedRate: Math.max(1, requestsPerSecond / 2),
     arrivalP50: percentile(arrivals, 0.5),
@@ -332,7 +348,6 @@ async function measurePath(name, send, baselineArrival) {
     requestP50: percentile(requests, 0.5),
     requestP99: percentile(requests, 0.99),
     samples: arrivals.length,
-    baselineArrival,
   };
 }
 
@@ -367,7 +382,7 @@ console.log(
 console.log('pipeline: otlp receiver → (no processors) → exporter (compression none) → OtlpSink, all on 127.0.0.1');
 console.log('');
 
-const bareSpansPerSecond = bareLoop(5);
+const bareBefore = bareLoop(5);
 
 // Direct-to-sink baseline: same client, same payloads, no semtel in between.
 const direct = await measurePath('direct to sink (baseline)', (body) =>
@@ -380,7 +395,11 @@ const httpSemtel = await startSemtel(
   'otlp_http',
 );
 try {
-  const result = await measurePath('http/protobuf → semtel → otlp_http', (body) => postHttp(httpSemtel.httpUrl, body));
+  const result = await measurePath(
+    'http/protobuf → semtel → otlp_http',
+    (body) => postHttp(httpSemtel.httpUrl, body),
+    () => httpSemtel.cpuSeconds(),
+  );
   result.peakRss = httpSemtel.peakRss();
   results.push(result);
 } finally {
@@ -394,7 +413,11 @@ if (args.grpc) {
   );
   const sender = grpcSender(grpcSemtel.grpcAddress);
   try {
-    const result = await measurePath('grpc → semtel → otlp_grpc', (body) => sender.send(body));
+    const result = await measurePath(
+      'grpc → semtel → otlp_grpc',
+      (body) => sender.send(body),
+      () => grpcSemtel.cpuSeconds(),
+    );
     result.peakRss = grpcSemtel.peakRss();
     results.push(result);
   } finally {
@@ -403,7 +426,13 @@ if (args.grpc) {
   }
 }
 
-console.log(`bare @semtel/otlp decode+encode loop (one core, same payloads): ${format(bareSpansPerSecond, 0)} spans/s`);
+// Shared machines drift; the bare loop runs before and after the service runs and the mean is the reference.
+const bareAfter = bareLoop(5);
+const bareSpansPerSecond = (bareBefore + bareAfter) / 2;
+console.log(
+  `bare @semtel/otlp decode+encode loop (one core, same payloads): ${format(bareSpansPerSecond, 0)} spans/s ` +
+    `(mean of ${format(bareBefore, 0)} before and ${format(bareAfter, 0)} after the service runs)`,
+);
 console.log(
   `direct to sink: ${format(direct.spansPerSecond, 0)} spans/s; arrival latency p50 ${format(direct.arrivalP50)} ms, ` +
     `p99 ${format(direct.arrivalP99)} ms (${direct.samples} requests at ${format(direct.pacedRate)} req/s)`,
@@ -413,7 +442,8 @@ for (const result of results) {
   console.log(`${result.name}:`);
   console.log(
     `  throughput: ${format(result.spansPerSecond, 0)} spans/s delivered to the sink ` +
-      `(${result.deliveredSpans} spans; ${result.rejected} sends rejected by semtel)`,
+      `(${result.deliveredSpans} spans; ${result.rejected} sends rejected by semtel; ` +
+      `semtel used ${format(result.serviceCores, 2)} cores on average)`,
   );
   console.log(
     `  added latency (send → arrival at sink, minus direct-to-sink baseline): ` +

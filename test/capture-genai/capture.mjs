@@ -56,7 +56,11 @@ async function captureOpenAiInstrumentation({
   writeFixture(name, {
     producer: name,
     description,
-    packages: { [instrumentationPackage]: packageVersion(instrumentationPackage), openai: packageVersion(openaiPackage), ...sdkPackages() },
+    packages: {
+      [instrumentationPackage]: packageVersion(instrumentationPackage),
+      openai: packageVersion(openaiPackage),
+      ...sdkPackages(),
+    },
     environment,
     node: process.version,
     requests,
@@ -133,7 +137,10 @@ if (requested) {
   await producer();
 } else {
   for (const name of Object.keys(producers)) {
-    const result = spawnSync(process.execPath, [fileURLToPath(import.meta.url), name], { stdio: 'inherit', timeout: 120_000 });
+    const result = spawnSync(process.execPath, [fileURLToPath(import.meta.url), name], {
+      stdio: 'inherit',
+      timeout: 120_000,
+    });
     if (result.status !== 0) throw new Error(`capturing ${name} failed (${result.status ?? result.signal})`);
   }
 }

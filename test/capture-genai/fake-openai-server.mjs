@@ -1,6 +1,7 @@
 // A tiny deterministic OpenAI-compatible server for capturing fixtures: chat completions and
 // the Responses API, non-streaming. With tools on offer and no tool result yet it asks for
 // `get_weather`; once the tool answered it replies with text.
+import { Buffer } from 'node:buffer';
 import { createServer } from 'node:http';
 
 export const weatherAnswer = 'It is rainy and 14°C in Paris right now, so pack an umbrella.';
@@ -24,7 +25,11 @@ function chatCompletion(body, sequence) {
         content: null,
         refusal: null,
         tool_calls: [
-          { id: 'call_weather_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } },
+          {
+            id: 'call_weather_1',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"location":"Paris"}' },
+          },
         ],
       }
     : { role: 'assistant', content: last?.role === 'tool' ? weatherAnswer : 'Happy to help with that.', refusal: null };

@@ -15,7 +15,12 @@ export async function captureLangfuse(sdkPackages) {
   const fake = await startFakeOpenAi();
   const sdk = await startOtelSdk('capture-langfuse', {
     spanProcessors: (baseUrl) => [
-      new LangfuseSpanProcessor({ publicKey: 'pk-lf-fixture', secretKey: 'sk-lf-fixture', baseUrl, exportMode: 'batched' }),
+      new LangfuseSpanProcessor({
+        publicKey: 'pk-lf-fixture',
+        secretKey: 'sk-lf-fixture',
+        baseUrl,
+        exportMode: 'batched',
+      }),
     ],
   });
   setLangfuseTracerProvider(sdk.tracerProvider);

@@ -1,5 +1,6 @@
 // Wires the real OpenTelemetry JS SDK to a loopback OTLP/HTTP server that keeps every
 // request body the SDK's JSON exporters send, so fixtures are the payloads seen on the wire.
+import { Buffer } from 'node:buffer';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { logs } from '@opentelemetry/api-logs';

@@ -57,7 +57,9 @@ describe('contentText', () => {
 
   it('keeps tool results as text, structured ones as JSON', () => {
     expect(contentText({ type: 'tool_call_response', id: 'c1', response: 'rainy' })).toBe('rainy');
-    expect(contentText({ type: 'tool_call_response', id: 'c1', result: { temperature: 14 } })).toBe('{"temperature":14}');
+    expect(contentText({ type: 'tool_call_response', id: 'c1', result: { temperature: 14 } })).toBe(
+      '{"temperature":14}',
+    );
     expect(contentText({ type: 'tool-result', output: { type: 'text', value: 'sunny' } })).toBe('sunny');
     expect(contentText({ type: 'tool-result', result: 'v4 result' })).toBe('v4 result');
     expect(contentText({ type: 'tool_result', content: [{ type: 'text', text: 'anthropic' }] })).toBe('anthropic');

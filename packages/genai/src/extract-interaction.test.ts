@@ -44,14 +44,29 @@ describe('OTel semconv ≥1.37 (otel_latest)', () => {
         ...chat,
         'gen_ai.system_instructions': [{ type: 'text', content: 'Be brief.' }],
         'gen_ai.input.messages': [
-          { role: 'user', parts: [{ type: 'text', content: 'Weather?' }, { type: 'uri', modality: 'image', uri: 'https://x' }] },
-          { role: 'assistant', parts: [{ type: 'tool_call', id: 'c1', name: 'get_weather', arguments: { city: 'Paris' } }] },
+          {
+            role: 'user',
+            parts: [
+              { type: 'text', content: 'Weather?' },
+              { type: 'uri', modality: 'image', uri: 'https://x' },
+            ],
+          },
+          {
+            role: 'assistant',
+            parts: [{ type: 'tool_call', id: 'c1', name: 'get_weather', arguments: { city: 'Paris' } }],
+          },
           { role: 'tool', parts: [{ type: 'tool_call_response', id: 'c1', response: 'rainy' }] },
           // The v1.41 registry example used `result`; a tool result sent with role user is still the tool's turn.
           { role: 'user', parts: [{ type: 'tool_call_response', id: 'c2', result: { degrees: 14 } }] },
         ],
         'gen_ai.output.messages': [
-          { role: 'assistant', parts: [{ type: 'reasoning', content: 'hmm' }, { type: 'text', content: 'Rainy.' }] },
+          {
+            role: 'assistant',
+            parts: [
+              { type: 'reasoning', content: 'hmm' },
+              { type: 'text', content: 'Rainy.' },
+            ],
+          },
         ],
       }),
       scope,
@@ -76,7 +91,8 @@ describe('OTel semconv ≥1.37 (otel_latest)', () => {
       ...attributes({
         ...chat,
         'gen_ai.system_instructions': 'You are terse.',
-        'gen_ai.output.messages': '[{"role":"assistant","parts":[{"type":"text","content":"Done."}],"finish_reason":"stop"}]',
+        'gen_ai.output.messages':
+          '[{"role":"assistant","parts":[{"type":"text","content":"Done."}],"finish_reason":"stop"}]',
       }),
       {
         key: 'gen_ai.input.messages',
@@ -107,7 +123,11 @@ describe('OTel semconv ≥1.37 (otel_latest)', () => {
 
   it('falls back to the raw text when a messages string is not JSON', () => {
     const interaction = extractInteraction(
-      span({ ...chat, 'gen_ai.input.messages': '[{"role": "user", "parts": [truncated', 'gen_ai.output.messages': 'Sure.' }),
+      span({
+        ...chat,
+        'gen_ai.input.messages': '[{"role": "user", "parts": [truncated',
+        'gen_ai.output.messages': 'Sure.',
+      }),
       scope,
     );
     expect(interaction?.messages).toEqual([{ role: 'user', text: '[{"role": "user", "parts": [truncated' }]);
@@ -117,7 +137,12 @@ describe('OTel semconv ≥1.37 (otel_latest)', () => {
   it('merges operation.details log events: first input, all outputs (streaming emits one per item)', () => {
     const input = [{ role: 'user', parts: [{ type: 'text', content: 'Two facts, please.' }] }];
     const interaction = extractInteraction(span({ ...chat, 'gen_ai.system_instructions': 'Be factual.' }), scope, [
-      logEvent('gen_ai.client.inference.operation.details', undefined, { 'gen_ai.input.messages': input }, { time: 1n }),
+      logEvent(
+        'gen_ai.client.inference.operation.details',
+        undefined,
+        { 'gen_ai.input.messages': input },
+        { time: 1n },
+      ),
       logEvent(
         'gen_ai.client.inference.operation.details',
         undefined,
@@ -184,7 +209,12 @@ describe('OTel semconv 1.28–1.36 events (otel_events)', () => {
     ),
     logEvent('gen_ai.tool.message', { id: 'c1', content: 'rainy' }, {}, { time: 4n }),
     // Choices arrive out of index order; they are reported per index.
-    logEvent('gen_ai.choice', { index: 1, finish_reason: 'stop', message: { content: 'Second choice.' } }, {}, { time: 5n }),
+    logEvent(
+      'gen_ai.choice',
+      { index: 1, finish_reason: 'stop', message: { content: 'Second choice.' } },
+      {},
+      { time: 5n },
+    ),
     logEvent('gen_ai.choice', { index: 0, finish_reason: 'stop', message: { content: 'Rainy.' } }, {}, { time: 6n }),
   ];
   const expected = {
@@ -299,7 +329,8 @@ describe('OpenLLMetry flattened attributes (openllmetry)', () => {
           'gen_ai.prompt.0.role': 'system',
           'gen_ai.prompt.0.content': 'Be brief.',
           'gen_ai.prompt.1.role': 'user',
-          'gen_ai.prompt.1.content': '[{"type":"text","text":"Look:"},{"type":"image_url","image_url":{"url":"data:"}}]',
+          'gen_ai.prompt.1.content':
+            '[{"type":"text","text":"Look:"},{"type":"image_url","image_url":{"url":"data:"}}]',
           'gen_ai.prompt.2.role': 'assistant',
           'gen_ai.prompt.2.content': 'null',
           'gen_ai.prompt.2.tool_calls.0.name': 'lookup',
@@ -478,7 +509,10 @@ describe('Vercel AI SDK (vercel_ai)', () => {
               ],
             },
             { role: 'assistant', content: [{ type: 'tool-call', toolCallId: 'c', toolName: 'ocr', input: {} }] },
-            { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c', toolName: 'ocr', result: 'Total 12 EUR' }] },
+            {
+              role: 'tool',
+              content: [{ type: 'tool-result', toolCallId: 'c', toolName: 'ocr', result: 'Total 12 EUR' }],
+            },
           ]),
           'ai.response.object': '{"total":12}',
           'gen_ai.system': 'openai.chat',
@@ -553,9 +587,9 @@ describe('Langfuse (langfuse)', () => {
 describe('no content, not GenAI, odd input', () => {
   it('returns undefined for a GenAI span without content', () => {
     expect(extractInteraction(span({ ...chat, 'gen_ai.request.model': 'gpt-4o' }), scope)).toBeUndefined();
-    expect(extractInteraction(span({ ...chat, 'gen_ai.input.messages': '[]', 'gen_ai.output.messages': '' }), scope)).toBe(
-      undefined,
-    );
+    expect(
+      extractInteraction(span({ ...chat, 'gen_ai.input.messages': '[]', 'gen_ai.output.messages': '' }), scope),
+    ).toBe(undefined);
   });
 
   it('returns undefined for spans that are not GenAI inference spans, even with content', () => {
@@ -572,16 +606,21 @@ describe('no content, not GenAI, odd input', () => {
       { 'gen_ai.input.messages': '{{{{', 'gen_ai.system_instructions': '[1, 2' },
       { 'gen_ai.input.messages': [null, 1, 'text', [], {}, { role: 7, parts: 'nope' }, { parts: [{ type: 9 }] }] },
       { 'gen_ai.input.messages': deep },
-      { 'gen_ai.prompt.99999999999999999999.content': 'huge index', [`gen_ai.prompt.0${'.x'.repeat(500)}`]: 'deep key' },
+      {
+        'gen_ai.prompt.99999999999999999999.content': 'huge index',
+        [`gen_ai.prompt.0${'.x'.repeat(500)}`]: 'deep key',
+      },
       { 'gen_ai.input.messages': `${'['.repeat(100_000)}` },
     ];
     for (const values of hostile) {
       expect(() => extractInteraction(span({ ...chat, ...values }), scope)).not.toThrow();
     }
     const mixed = extractInteraction(span({ ...chat, ...hostile[2] }), scope);
+    // Scalars become text, empty shapes vanish, an unrecognised part is kept as JSON rather than lost.
     expect(mixed?.messages).toEqual([
       { role: 'user', text: '1' },
       { role: 'user', text: 'text' },
+      { role: 'user', text: '{"type":9}' },
     ]);
     expect(extractInteraction(span({ ...chat, ...hostile[4] }), scope)?.messages).toEqual([
       { role: 'user', text: 'huge index' },

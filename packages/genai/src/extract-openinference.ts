@@ -17,7 +17,8 @@ export function extractOpenInference(span: Span): InteractionContent | undefined
   const systemInstructions: string[] = [];
   let messages = openInferenceMessages(unflattenAttributes(span.attributes, 'llm.input_messages'), 'user');
   let output = openInferenceMessages(unflattenAttributes(span.attributes, 'llm.output_messages'), 'assistant');
-  if (messages.length === 0) messages = legacyTexts(unflattenAttributes(span.attributes, 'llm.prompts'), 'prompt', 'user');
+  if (messages.length === 0)
+    messages = legacyTexts(unflattenAttributes(span.attributes, 'llm.prompts'), 'prompt', 'user');
   if (output.length === 0) {
     output = legacyTexts(unflattenAttributes(span.attributes, 'llm.choices'), 'completion', 'assistant');
   }
@@ -64,7 +65,8 @@ function openInferenceMessages(entries: readonly unknown[], defaultRole: string)
     if (message.content !== undefined) texts.push(contentText(message.content));
     if (Array.isArray(message.contents)) {
       for (const content of message.contents) {
-        if (isRecord(content) && isRecord(content.message_content)) texts.push(messageContentText(content.message_content));
+        if (isRecord(content) && isRecord(content.message_content))
+          texts.push(messageContentText(content.message_content));
       }
     }
     if (Array.isArray(message.tool_calls)) {

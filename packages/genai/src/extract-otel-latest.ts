@@ -24,7 +24,9 @@ export function extractOtelLatest(span: Span, events: readonly GenAiEvent[]): In
   const present = (value: unknown): boolean => value !== undefined && value !== null && value !== '';
 
   const spanSystem = spanValue(systemInstructionsKey);
-  const system = present(spanSystem) ? spanSystem : details.map((fields) => fields[systemInstructionsKey]).find(present);
+  const system = present(spanSystem)
+    ? spanSystem
+    : details.map((fields) => fields[systemInstructionsKey]).find(present);
   const spanInput = spanValue(inputMessagesKey);
   const input = present(spanInput) ? spanInput : details.map((fields) => fields[inputMessagesKey]).find(present);
   const spanOutput = spanValue(outputMessagesKey);

@@ -145,7 +145,8 @@ function operationOf(span: Span, scope: InstrumentationScope): string | undefine
   if (requestType === 'chat') return 'chat';
   if (requestType === 'completion') return 'text_completion';
   const kind = (
-    getStringAttribute(attributes, 'openinference.span.kind') ?? getStringAttribute(attributes, 'langfuse.observation.type')
+    getStringAttribute(attributes, 'openinference.span.kind') ??
+    getStringAttribute(attributes, 'langfuse.observation.type')
   )?.toLowerCase();
   if (kind === 'llm' || kind === 'generation') return 'chat';
   if (kind === 'agent') return 'invoke_agent';

@@ -6,13 +6,7 @@ export interface InteractionMessage {
 
 /** The conventions an Interaction can be read from, in README order. */
 export type InteractionConvention =
-  | 'otel_latest'
-  | 'otel_events'
-  | 'otel_legacy_prompt'
-  | 'openllmetry'
-  | 'openinference'
-  | 'vercel_ai'
-  | 'langfuse';
+  'otel_latest' | 'otel_events' | 'otel_legacy_prompt' | 'openllmetry' | 'openinference' | 'vercel_ai' | 'langfuse';
 
 export interface InteractionUsage {
   inputTokens?: number;

@@ -7,13 +7,23 @@ function attributes(values: Record<string, unknown>): KeyValue[] {
   return Object.entries(values).map(([key, value]) => ({ key, value: fromPlain(value) }));
 }
 
-function detect(values: Record<string, unknown>, name = 'span', scopeName = 'scope', eventNames: string[] = []): boolean {
+function detect(
+  values: Record<string, unknown>,
+  name = 'span',
+  scopeName = 'scope',
+  eventNames: string[] = [],
+): boolean {
   const span = createSpan({
     traceId: '0af7651916cd43dd8448eb211c80319c',
     spanId: 'b7ad6b7169203331',
     name,
     attributes: attributes(values),
-    events: eventNames.map((eventName) => ({ timeUnixNano: 0n, name: eventName, attributes: [], droppedAttributesCount: 0 })),
+    events: eventNames.map((eventName) => ({
+      timeUnixNano: 0n,
+      name: eventName,
+      attributes: [],
+      droppedAttributesCount: 0,
+    })),
   });
   return isGenAiSpan(span, createScope(scopeName));
 }
@@ -55,7 +65,12 @@ describe('isGenAiSpan', () => {
   });
 
   it('accepts Vercel AI SDK text and object calls and their provider calls, not tools or embeddings', () => {
-    for (const operation of ['ai.generateText', 'ai.streamText.doStream', 'ai.generateObject.doGenerate', 'ai.streamObject']) {
+    for (const operation of [
+      'ai.generateText',
+      'ai.streamText.doStream',
+      'ai.generateObject.doGenerate',
+      'ai.streamObject',
+    ]) {
       expect(detect({ 'ai.operationId': operation }), operation).toBe(true);
     }
     for (const operation of ['ai.toolCall', 'ai.embed', 'ai.embedMany.doEmbed']) {

@@ -80,6 +80,8 @@ function hasGenAiContent(span: Span): boolean {
   }
   return span.events.some(
     (event) =>
-      messageEventNames.has(event.name) || event.name === legacyPromptEventName || event.name === legacyCompletionEventName,
+      messageEventNames.has(event.name) ||
+      event.name === legacyPromptEventName ||
+      event.name === legacyCompletionEventName,
   );
 }

@@ -9,6 +9,7 @@ export {
   httpProtocolConfigSchema,
   otlpReceiverConfigSchema,
 } from './otlp-receiver-config.js';
+export type { OtlpReceiverFactory } from './otlp-receiver-factory.js';
 export { otlpReceiverFactory } from './otlp-receiver-factory.js';
 export type { OtlpReceiverAddresses } from './otlp-receiver.js';
 export { OtlpReceiver } from './otlp-receiver.js';

@@ -3,9 +3,12 @@ import type { OtlpReceiverConfig } from './otlp-receiver-config.js';
 import { otlpReceiverConfigSchema } from './otlp-receiver-config.js';
 import { OtlpReceiver } from './otlp-receiver.js';
 
-export const otlpReceiverFactory: ReceiverFactory<OtlpReceiverConfig> & {
+/** Narrows `create` so callers (the service, tests) can read the bound addresses. */
+export interface OtlpReceiverFactory extends ReceiverFactory<OtlpReceiverConfig> {
   create(settings: CreateSettings, config: OtlpReceiverConfig, next: NextConsumers): OtlpReceiver;
-} = {
+}
+
+export const otlpReceiverFactory: OtlpReceiverFactory = {
   type: 'otlp',
   signals: ['traces', 'logs', 'metrics'],
   configSchema: otlpReceiverConfigSchema,
