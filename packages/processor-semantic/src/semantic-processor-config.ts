@@ -2,6 +2,15 @@ import { taxonomyConfigSchema } from '@semtel/classifier';
 import { durationSchema } from '@semtel/component';
 import { z } from 'zod';
 
+function isValidRegex(source: string): boolean {
+  try {
+    new RegExp(source, 'g');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The `semantic` processor's configuration. `llm` is validated by the schema the service
  * passes in (llm-openai's), so this package never depends on a particular LLM client.
@@ -24,7 +33,34 @@ export function createSemanticProcessorConfigSchema<LlmConfig>(llmSchema: z.ZodT
       max_held_spans: z.number().int().min(1).default(20_000),
       max_concurrency: z.number().int().min(1).max(256).default(4),
       request_timeout: durationSchema.default(60_000),
-      sampling: z.strictObject({ ratio: z.number().min(0).max(1).default(1) }).prefault({}),
+      sampling: z
+        .strictObject({
+          ratio: z.number().min(0).max(1).default(1),
+          adaptive: z
+            .strictObject({
+              enabled: z.boolean().default(true),
+              /** Interactions waiting for the classifier above which the ratio is lowered; 0 = derived from batch and concurrency. */
+              max_backlog: z.number().int().min(0).default(0),
+              min_ratio: z.number().min(0).max(1).default(0.01),
+            })
+            .prefault({}),
+        })
+        .prefault({}),
+      content: z.strictObject({ strip_after_classification: z.boolean().default(false) }).prefault({}),
+      redaction: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          patterns: z
+            .array(z.strictObject({ name: z.string().regex(/^[a-z][a-z0-9_]*$/), regex: z.string().min(1).refine(isValidRegex, 'not a valid regular expression') }))
+            .default([]),
+        })
+        .prefault({}),
+      budget: z
+        .strictObject({
+          /** When the LLM's token or cost budget is spent: classify offline, or release with over_budget. */
+          on_exhausted: z.enum(['lexical', 'release']).default('lexical'),
+        })
+        .prefault({}),
       cache: z
         .strictObject({
           max_entries: z.number().int().min(1).default(10_000),

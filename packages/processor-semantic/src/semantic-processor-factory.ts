@@ -54,6 +54,13 @@ export function createSemanticProcessorFactory<LlmConfig>(
           maxConcurrency: config.max_concurrency,
           requestTimeoutMs: config.request_timeout,
           samplingRatio: config.sampling.ratio,
+          adaptiveSampling: {
+            enabled: config.sampling.adaptive.enabled,
+            maxBacklog: config.sampling.adaptive.max_backlog,
+            minRatio: config.sampling.adaptive.min_ratio,
+          },
+          stripContent: config.content.strip_after_classification,
+          onBudgetExhausted: config.budget.on_exhausted,
           cache: { maxEntries: config.cache.max_entries, ttlMs: config.cache.ttl },
           maxAttempts: config.retry.max_attempts,
           enrichment: { prefix: config.attribute_prefix, evaluationEvents: config.evaluation_events },

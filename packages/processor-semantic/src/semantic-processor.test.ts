@@ -353,4 +353,67 @@ describe('SemanticProcessor', () => {
     expect(spans).toHaveLength(1);
     expect(getAttribute(span.attributes, 'semtel.status')).toBe('classified');
   });
+
+  it('strips raw content from exported spans and GenAI log records, keeping the labels', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier, { stripContent: true });
+    const span = chatSpan('Tell me about my account 1234');
+    await processor.consumeTraces(traces([span]));
+    await sink.waitForSpans(1);
+    expect(classifier.calls[0]?.[0]?.transcript).toContain('account 1234');
+    expect(getAttribute(span.attributes, 'gen_ai.input.messages')).toBeUndefined();
+    expect(getAttribute(span.attributes, 'gen_ai.output.messages')).toBeUndefined();
+    expect(getAttribute(span.attributes, 'semtel.domain')).toBe('technology_and_computing');
+    const record = createLogRecord({
+      traceId: id(16),
+      spanId: id(8),
+      eventName: 'gen_ai.user.message',
+      body: { kvlist: [{ key: 'content', value: 'private text' }] },
+    });
+    const other = createLogRecord({ body: 'an ordinary log line' });
+    await processor.consumeLogs({
+      resourceLogs: [
+        { resource: createResource(), schemaUrl: '', scopeLogs: [{ scope: createScope('x'), schemaUrl: '', logRecords: [record, other] }] },
+      ],
+    });
+    const exported = sink.logs[0]?.resourceLogs[0]?.scopeLogs[0]?.logRecords ?? [];
+    expect(exported).toHaveLength(2);
+    expect(exported[0]?.body).toBeUndefined();
+    expect(exported[0]?.eventName).toBe('gen_ai.user.message');
+    expect(exported[1]?.body).toBe('an ordinary log line');
+  });
+
+  it('redacts transcripts before they reach the classifier', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier, {
+      redact: (text) => text.replaceAll(/\S+@\S+/g, '[EMAIL]'),
+    });
+    const span = chatSpan('Email me at jane@example.com please');
+    await processor.consumeTraces(traces([span]));
+    await sink.waitForSpans(1);
+    expect(classifier.calls[0]?.[0]?.transcript).toContain('[EMAIL]');
+    expect(classifier.calls[0]?.[0]?.transcript).not.toContain('jane@example.com');
+    expect(getAttribute(span.attributes, 'gen_ai.input.messages')).toContain('jane@example.com');
+  });
+
+  it('falls back to the lexical classifier when the budget is spent, or releases with over_budget', async () => {
+    const spent = () => Object.assign(new Error('daily token budget exhausted'), { kind: 'over_budget' });
+    const lexical = new RecordingClassifier();
+    lexical.failWith = spent();
+    const first = createProcessor(lexical, { onBudgetExhausted: 'lexical' });
+    const span = chatSpan('How do I bake sourdough bread?');
+    await first.processor.consumeTraces(traces([span]));
+    await first.sink.waitForSpans(1);
+    expect(getAttribute(span.attributes, 'semtel.status')).toBe('classified');
+    expect(getAttribute(span.attributes, 'semtel.classifier.model')).toBe('lexical');
+
+    const release = new RecordingClassifier();
+    release.failWith = spent();
+    const second = createProcessor(release, { onBudgetExhausted: 'release' });
+    const other = chatSpan('How do I bake rye bread?');
+    await second.processor.consumeTraces(traces([other]));
+    await second.sink.waitForSpans(1);
+    expect(getAttribute(other.attributes, 'semtel.status')).toBe('over_budget');
+    expect(getAttribute(other.attributes, 'semtel.domain')).toBeUndefined();
+  });
 });

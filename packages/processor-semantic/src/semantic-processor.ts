@@ -1,10 +1,19 @@
-import type { Classifier, ClassificationItem, Taxonomy } from '@semtel/classifier';
-import { positionalItemIds } from '@semtel/classifier';
+import type { Classifier, ClassificationItem, ClassificationOutcome, Taxonomy } from '@semtel/classifier';
+import { LexicalClassifier, positionalItemIds } from '@semtel/classifier';
 import type { Host, LogsConsumer, Processor, TelemetrySettings, TracesConsumer } from '@semtel/component';
 import { errorMessage, once } from '@semtel/component';
 import type { Interaction } from '@semtel/genai';
-import { extractInteraction, genAiEventSpanKey, interactionContentKey, isGenAiSpan } from '@semtel/genai';
+import {
+  extractInteraction,
+  genAiEventSpanKey,
+  interactionContentKey,
+  isGenAiContentLogRecord,
+  isGenAiSpan,
+  stripSpanContent,
+  strippedLogRecord,
+} from '@semtel/genai';
 import type { LogRecord, Logs, ResourceSpans, ScopeSpans, Span, Traces } from '@semtel/pdata';
+import { AdaptiveSampler } from './adaptive-sampler.js';
 import { GenAiEventBuffer } from './genai-event-buffer.js';
 import type { BatchItem } from './interaction-batcher.js';
 import { InteractionBatcher } from './interaction-batcher.js';
@@ -13,7 +22,6 @@ import { SemanticStatus } from './semantic-status.js';
 import type { ClassificationResult, EnrichmentOptions } from './span-enrichment.js';
 import { enrichSpan, markSpan } from './span-enrichment.js';
 import { SemanticTelemetry } from './semantic-telemetry.js';
-import { isTraceSampledIn } from './trace-sampler.js';
 import { renderTranscript } from './transcript.js';
 
 export interface SemanticProcessorSettings {
@@ -29,6 +37,11 @@ export interface SemanticProcessorSettings {
   maxConcurrency: number;
   requestTimeoutMs: number;
   samplingRatio: number;
+  adaptiveSampling?: { enabled: boolean; maxBacklog: number; minRatio: number };
+  stripContent?: boolean;
+  /** Redacts PII from transcripts before they leave for the classifier. */
+  redact?: (text: string) => string;
+  onBudgetExhausted?: 'lexical' | 'release';
   cache: { maxEntries: number; ttlMs: number };
   maxAttempts: number;
   enrichment: EnrichmentOptions;
@@ -76,6 +89,9 @@ export class SemanticProcessor implements Processor {
   private releaseScheduled = false;
   private readonly forwarding = new Set<Promise<void>>();
   private stopping = false;
+  private readonly sampler: AdaptiveSampler;
+  private readonly samplerTimer: NodeJS.Timeout;
+  private fallbackClassifier: Classifier | undefined;
 
   constructor(
     private readonly settings: SemanticProcessorSettings,
@@ -91,7 +107,18 @@ export class SemanticProcessor implements Processor {
       maxConcurrency: settings.maxConcurrency,
       dispatch: (batch) => this.dispatch(batch),
     });
+    const adaptive = settings.adaptiveSampling ?? { enabled: false, maxBacklog: 0, minRatio: 0 };
+    this.sampler = new AdaptiveSampler({
+      ratio: settings.samplingRatio,
+      enabled: adaptive.enabled,
+      maxBacklog:
+        adaptive.maxBacklog > 0 ? adaptive.maxBacklog : settings.batch.maxItems * settings.maxConcurrency * 10,
+      minRatio: Math.min(adaptive.minRatio, settings.samplingRatio),
+    });
+    this.samplerTimer = setInterval(() => this.sampler.update(this.batcher.queuedItems), 1000);
+    this.samplerTimer.unref();
     this.metrics = new SemanticTelemetry(telemetry.meter, {
+      samplingRatio: () => this.sampler.ratio,
       heldSpans: () => this.held.size,
       queuedItems: () => this.batcher.queuedItems,
       inFlightRequests: () => this.batcher.inFlightRequests,
@@ -102,6 +129,7 @@ export class SemanticProcessor implements Processor {
 
   readonly shutdown = once(async (deadline?: AbortSignal): Promise<void> => {
     this.stopping = true;
+    clearInterval(this.samplerTimer);
     // Give classifications in flight a bounded chance to finish, then release the rest unlabelled.
     const wait = Math.min(5000, this.settings.maxHoldMs);
     await Promise.race([
@@ -125,7 +153,12 @@ export class SemanticProcessor implements Processor {
       for (const scopeSpans of resourceSpans.scopeSpans) {
         const passingSpans: Span[] = [];
         for (const span of scopeSpans.spans) {
-          if (this.admit(span, resourceSpans, scopeSpans, now)) passingSpans.push(span);
+          if (!isGenAiSpan(span, scopeSpans.scope)) {
+            passingSpans.push(span);
+          } else if (this.admit(span, resourceSpans, scopeSpans, now)) {
+            this.stripIfConfigured(span);
+            passingSpans.push(span);
+          }
         }
         if (passingSpans.length === scopeSpans.spans.length) {
           passingScopes.push(scopeSpans);
@@ -159,16 +192,21 @@ export class SemanticProcessor implements Processor {
       const waiting = this.waitingForEvents.get(key);
       if (waiting) this.tryJoin(waiting, key);
     }
-    // Logs are never held: they leave unchanged, whatever becomes of their span.
-    if (this.next.logs) await this.next.logs.consumeLogs(logs);
+    // Logs are never held: they leave at once, whatever becomes of their span.
+    if (!this.next.logs) return;
+    await this.next.logs.consumeLogs(this.settings.stripContent ? withoutGenAiContent(logs) : logs);
   }
 
-  /** Returns true when the span leaves now with the request that brought it. */
+  /** Decides a GenAI span's fate; returns true when it leaves now with the request that brought it. */
   private admit(span: Span, resourceSpans: ResourceSpans, scopeSpans: ScopeSpans, now: number): boolean {
-    if (!isGenAiSpan(span, scopeSpans.scope)) return true;
     const options = this.settings.enrichment;
-    if (!isTraceSampledIn(span.traceId, this.settings.samplingRatio)) {
-      markSpan(span, SemanticStatus.sampledOut, options);
+    const decision = this.sampler.decide(span.traceId);
+    if (decision !== 'sampled') {
+      const reason =
+        decision === 'adaptive_out'
+          ? `adaptive sampling: the classifier backlog lowered the ratio to ${this.sampler.ratio.toFixed(3)}`
+          : undefined;
+      markSpan(span, SemanticStatus.sampledOut, options, reason);
       this.metrics.status(SemanticStatus.sampledOut);
       return true;
     }
@@ -256,7 +294,7 @@ export class SemanticProcessor implements Processor {
       heldSpan.job = existing;
       return;
     }
-    const transcript = renderTranscript(interaction, this.settings.itemMaxTokens);
+    const transcript = renderTranscript(this.redacted(interaction), this.settings.itemMaxTokens);
     const job: ClassificationJob = {
       key,
       item: { key, transcript: transcript.text, tokens: transcript.tokens },
@@ -281,11 +319,7 @@ export class SemanticProcessor implements Processor {
     const items: ClassificationItem[] = jobs.map((job, index) => ({ id: ids[index] as string, transcript: job.item.transcript }));
     const startedAt = performance.now();
     try {
-      const outcome = await this.settings.classifier.classify(
-        items,
-        this.settings.taxonomy,
-        AbortSignal.timeout(this.settings.requestTimeoutMs),
-      );
+      const outcome = await this.classifyWithFallback(items);
       this.metrics.request(outcome.invalid.length === 0 ? 'success' : 'invalid_items', performance.now() - startedAt, outcome.usage);
       const resend: BatchItem[] = [];
       jobs.forEach((job, index) => {
@@ -311,9 +345,46 @@ export class SemanticProcessor implements Processor {
         return;
       }
       const status =
-        kind === 'quota_exhausted' || kind === 'authentication' ? SemanticStatus.unavailable : SemanticStatus.error;
+        kind === 'over_budget'
+          ? SemanticStatus.overBudget
+          : kind === 'quota_exhausted' || kind === 'authentication' || kind === 'unavailable'
+            ? SemanticStatus.unavailable
+            : SemanticStatus.error;
       for (const job of jobs) this.fail(job, status, `classification failed: ${errorMessage(error)}`);
     }
+  }
+
+  /**
+   * The configured classifier; when its budget is spent and the config says so, the offline
+   * lexical classifier instead, so spans keep getting labels at no cost.
+   */
+  private async classifyWithFallback(items: ClassificationItem[]): Promise<ClassificationOutcome> {
+    const signal = AbortSignal.timeout(this.settings.requestTimeoutMs);
+    try {
+      return await this.settings.classifier.classify(items, this.settings.taxonomy, signal);
+    } catch (error) {
+      if ((error as { kind?: unknown }).kind !== 'over_budget' || this.settings.onBudgetExhausted !== 'lexical') {
+        throw error;
+      }
+      this.fallbackClassifier ??= new LexicalClassifier();
+      return this.fallbackClassifier.classify(items, this.settings.taxonomy, signal);
+    }
+  }
+
+  private redacted(interaction: Interaction): Interaction {
+    const redact = this.settings.redact;
+    if (redact === undefined) return interaction;
+    const messages = (list: Interaction['messages']) => list.map((message) => ({ ...message, text: redact(message.text) }));
+    return {
+      ...interaction,
+      systemInstructions: interaction.systemInstructions.map(redact),
+      messages: messages(interaction.messages),
+      output: messages(interaction.output),
+    };
+  }
+
+  private stripIfConfigured(span: Span): void {
+    if (this.settings.stripContent) stripSpanContent(span);
   }
 
   private complete(job: ClassificationJob, result: ClassificationResult): void {
@@ -351,6 +422,7 @@ export class SemanticProcessor implements Processor {
       this.metrics.status(status);
     }
     this.metrics.holdTime(Date.now() - heldSpan.heldAt);
+    this.stripIfConfigured(heldSpan.span);
     this.releaseQueue.push(heldSpan);
     if (!this.releaseScheduled) {
       this.releaseScheduled = true;
@@ -413,6 +485,21 @@ export class SemanticProcessor implements Processor {
     if (!this.next.traces) throw new Error('the semantic processor has no next traces consumer');
     await this.next.traces.consumeTraces(traces);
   }
+}
+
+/** A copy of the request whose GenAI content log records have lost their content; the rest is shared. */
+function withoutGenAiContent(logs: Logs): Logs {
+  return {
+    resourceLogs: logs.resourceLogs.map((resourceLogs) => ({
+      ...resourceLogs,
+      scopeLogs: resourceLogs.scopeLogs.map((scopeLogs) => ({
+        ...scopeLogs,
+        logRecords: scopeLogs.logRecords.map((record) =>
+          isGenAiContentLogRecord(record) ? strippedLogRecord(record) : record,
+        ),
+      })),
+    })),
+  };
 }
 
 function abortPromise(signal: AbortSignal | undefined): Promise<void> {

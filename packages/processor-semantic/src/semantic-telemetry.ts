@@ -17,7 +17,7 @@ export class SemanticTelemetry {
 
   constructor(
     meter: Meter,
-    readers: { heldSpans: () => number; queuedItems: () => number; inFlightRequests: () => number },
+    readers: { samplingRatio: () => number; heldSpans: () => number; queuedItems: () => number; inFlightRequests: () => number },
   ) {
     this.spans = meter.counter('semtel_genai_spans_total', 'GenAI spans by the semtel.status they left with', ['status']);
     this.holdSeconds = meter.histogram(
@@ -40,6 +40,9 @@ export class SemanticTelemetry {
     this.lostSpans = meter.counter(
       'semtel_released_spans_lost_total',
       'Released GenAI spans that could not be handed downstream within the retry limit',
+    );
+    meter.observableGauge('semtel_sampling_ratio', 'The sampling ratio in force (adaptive sampling lowers it under backlog)', [], (observe) =>
+      observe(readers.samplingRatio()),
     );
     meter.observableGauge('semtel_held_spans', 'GenAI spans held for classification now', [], (observe) =>
       observe(readers.heldSpans()),

@@ -1,0 +1,169 @@
+import { LlmError } from './llm-error.js';
+import type { RateLimitInfo } from './rate-limit-headers.js';
+import { TokenBucket } from './token-bucket.js';
+
+export interface EndpointRateLimiterOptions {
+  /** Requests per minute; unknown until the endpoint's headers say when unset. */
+  requestsPerMinute?: number;
+  /** Tokens per minute; unknown until the endpoint's headers say when unset. */
+  tokensPerMinute?: number;
+  /**
+   * The request burst in seconds of the rate. Azure enforces RPM over 1–10 s windows, so a whole
+   * minute's requests at once would be refused; 10 s keeps the dispatch rate smooth.
+   */
+  requestBurstSeconds?: number;
+  /** Azure may report a per-second figure in `x-ratelimit-limit-requests`; do not take it as RPM. */
+  ignoreRequestLimitHeader?: boolean;
+  now?: () => number;
+}
+
+interface Waiter {
+  tokens: number;
+  resolve: () => void;
+  reject: (error: LlmError) => void;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+}
+
+/**
+ * Requests-per-minute and tokens-per-minute buckets of one endpoint. A request is charged its
+ * estimated tokens (prompt plus maximum output) before it is sent, as OpenAI and Azure count it;
+ * the charge is settled against `usage` afterwards, and the buckets follow the endpoint's
+ * `x-ratelimit-*` headers. Waiters are served first come, first served, so large requests are not
+ * starved by small ones.
+ */
+export class EndpointRateLimiter {
+  private requests: TokenBucket | undefined;
+  private tokens: TokenBucket | undefined;
+  private readonly waiters: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private pausedUntil = 0;
+  private readonly now: () => number;
+  private readonly requestBurstSeconds: number;
+
+  constructor(private readonly options: EndpointRateLimiterOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.requestBurstSeconds = options.requestBurstSeconds ?? 10;
+    if (options.requestsPerMinute) this.requests = this.requestBucket(options.requestsPerMinute);
+    if (options.tokensPerMinute)
+      this.tokens = new TokenBucket(options.tokensPerMinute, options.tokensPerMinute, this.now);
+  }
+
+  /** The limits in force (configured, then corrected by headers); undefined while unknown. */
+  get limits(): { requestsPerMinute?: number; tokensPerMinute?: number } {
+    return {
+      ...(this.requests ? { requestsPerMinute: this.requests.ratePerMinute } : {}),
+      ...(this.tokens ? { tokensPerMinute: this.tokens.ratePerMinute } : {}),
+    };
+  }
+
+  /** Requests waiting for capacity. */
+  get queued(): number {
+    return this.waiters.length;
+  }
+
+  /** Waits until the request can be sent, then charges it. Rejects with `aborted` when `signal` fires first. */
+  acquire(tokens: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(abortedWhileWaiting());
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        tokens,
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          const index = this.waiters.indexOf(waiter);
+          if (index >= 0) this.waiters.splice(index, 1);
+          reject(abortedWhileWaiting());
+          this.pump();
+        },
+      };
+      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+      this.waiters.push(waiter);
+      if (this.waiters.length === 1) this.pump();
+    });
+  }
+
+  /**
+   * How long a request of `tokens` would wait behind the ones already queued: the router's measure
+   * of how busy this endpoint is.
+   */
+  estimatedWaitMs(tokens: number): number {
+    const queuedTokens = this.waiters.reduce((sum, waiter) => sum + waiter.tokens, 0) + tokens;
+    return Math.max(
+      this.pausedUntil - this.now(),
+      this.requests?.waitMs(this.waiters.length + 1, true) ?? 0,
+      this.tokens?.waitMs(queuedTokens, true) ?? 0,
+      0,
+    );
+  }
+
+  /** Whether one request of `tokens` can ever pass the known TPM limit. */
+  fits(tokens: number): boolean {
+    return this.tokens === undefined || tokens <= this.tokens.ratePerMinute;
+  }
+
+  /** Settles a charge with what the request really used; `used` undefined gives the whole charge back. */
+  settle(charged: number, used: number | undefined): void {
+    if (!this.tokens) return;
+    const difference = charged - (used ?? 0);
+    if (difference > 0) this.tokens.refund(difference);
+    else if (difference < 0) this.tokens.take(-difference);
+  }
+
+  /** Holds every request for `milliseconds` (the endpoint said "retry after"). */
+  pause(milliseconds: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + milliseconds);
+    this.pump();
+  }
+
+  /** Corrects the buckets from the endpoint's `x-ratelimit-*` headers: limits replace, remaining only lowers. */
+  observe(info: RateLimitInfo | undefined): void {
+    if (!info) return;
+    const { requests, tokens } = info;
+    if (requests.limit !== undefined && !this.options.ignoreRequestLimitHeader) {
+      if (this.requests) this.requests.resize(requests.limit, this.requestBurst(requests.limit));
+      else this.requests = this.requestBucket(requests.limit);
+    }
+    if (requests.remaining !== undefined) this.requests?.lowerTo(requests.remaining);
+    if (tokens.limit !== undefined) {
+      if (this.tokens) this.tokens.resize(tokens.limit, tokens.limit);
+      else this.tokens = new TokenBucket(tokens.limit, tokens.limit, this.now);
+    }
+    if (tokens.remaining !== undefined) this.tokens?.lowerTo(tokens.remaining);
+    this.pump();
+  }
+
+  private requestBurst(requestsPerMinute: number): number {
+    return Math.max(1, Math.ceil((requestsPerMinute * this.requestBurstSeconds) / 60));
+  }
+
+  private requestBucket(requestsPerMinute: number): TokenBucket {
+    return new TokenBucket(requestsPerMinute, this.requestBurst(requestsPerMinute), this.now);
+  }
+
+  private waitFor(tokens: number): number {
+    return Math.max(this.pausedUntil - this.now(), this.requests?.waitMs(1) ?? 0, this.tokens?.waitMs(tokens) ?? 0, 0);
+  }
+
+  private pump(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (let head = this.waiters[0]; head !== undefined; head = this.waiters[0]) {
+      const wait = this.waitFor(head.tokens);
+      if (wait > 0) {
+        this.timer = setTimeout(() => this.pump(), Math.max(1, wait));
+        return;
+      }
+      this.waiters.shift();
+      this.requests?.take(1);
+      this.tokens?.take(head.tokens);
+      head.signal?.removeEventListener('abort', head.onAbort);
+      head.resolve();
+    }
+  }
+}
+
+function abortedWhileWaiting(): LlmError {
+  return new LlmError('aborted', 'LLM request aborted while waiting for rate-limit capacity');
+}
