@@ -33,4 +33,4 @@ export type {
   TelemetrySettings,
 } from './telemetry.js';
 export { noopLogger, noopMeter, noopTelemetry } from './telemetry.js';
-export { durationSchema, parseDuration } from './duration.js';
+export { durationSchema, formatDuration, parseDuration } from './duration.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from './parse-duration.js';
+import { durationSchema } from '@semtel/component';
 
 /** `sending_queue`: the collector's in-memory queue, sized in requests. */
 export const sendingQueueSchema = z

@@ -4,7 +4,7 @@ import type { PartialSuccess } from '@semtel/otlp';
 import type { Logs, Metrics, Traces } from '@semtel/pdata';
 import { countDataPoints, countLogRecords, countSpans } from '@semtel/pdata';
 import type { ExporterHelperConfig } from './exporter-helper-config.js';
-import { formatDuration } from './parse-duration.js';
+import { formatDuration } from '@semtel/component';
 import { RetryPolicy } from './retry-policy.js';
 import { SendingQueue } from './sending-queue.js';
 

@@ -24,7 +24,6 @@ export { otlpGrpcExporterFactory } from './otlp-grpc-exporter-factory.js';
 export { otlpHttpConfigSchema } from './otlp-http-config.js';
 export type { OtlpHttpConfig } from './otlp-http-config.js';
 export { otlpHttpExporterFactory } from './otlp-http-exporter-factory.js';
-export { durationSchema, formatDuration, parseDuration } from './parse-duration.js';
 export { parseRetryAfter } from './parse-retry-after.js';
 export { RetryPolicy } from './retry-policy.js';
 export type { RetryConfig } from './retry-policy.js';

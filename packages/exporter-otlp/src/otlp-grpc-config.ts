@@ -6,7 +6,7 @@ import {
   sendingQueueSchema,
   tlsClientSchema,
 } from './exporter-helper-config.js';
-import { durationSchema } from './parse-duration.js';
+import { durationSchema } from '@semtel/component';
 
 /** `otlp_grpc` exporter config, in the collector's shape; durations parse to milliseconds. */
 export const otlpGrpcConfigSchema = z.strictObject({

@@ -6,7 +6,7 @@ import {
   sendingQueueSchema,
   tlsClientSchema,
 } from './exporter-helper-config.js';
-import { durationSchema } from './parse-duration.js';
+import { durationSchema } from '@semtel/component';
 
 const httpUrlSchema = z.string().refine(
   (text) => {
