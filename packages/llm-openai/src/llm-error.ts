@@ -14,6 +14,8 @@ import type { RateLimitInfo } from './rate-limit-headers.js';
  * - `bad_request`: the endpoint refused the request (400/404/422 …); do not retry unchanged.
  * - `authentication`: 401/403; do not retry.
  * - `aborted`: the caller's AbortSignal fired; stop.
+ * - `unavailable`: no endpoint can take a request (every circuit open); failed fast without sending.
+ * - `over_budget`: the hourly or daily token/cost budget is spent; failed fast without sending.
  */
 export type LlmErrorKind =
   | 'rate_limited'
@@ -25,7 +27,9 @@ export type LlmErrorKind =
   | 'network'
   | 'bad_request'
   | 'authentication'
-  | 'aborted';
+  | 'aborted'
+  | 'unavailable'
+  | 'over_budget';
 
 const retryableKinds: ReadonlySet<LlmErrorKind> = new Set(['rate_limited', 'server', 'timeout', 'network']);
 

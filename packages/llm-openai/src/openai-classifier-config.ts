@@ -23,48 +23,237 @@ const retrySchema = z
   })
   .strict();
 
-/** Configuration of an OpenAI-compatible classifier endpoint (snake_case, as in the service YAML). */
+const concurrencySchema = z
+  .object({
+    /** Concurrent requests per endpoint at start. */
+    initial: z.number().int().min(1).default(8),
+    min: z.number().int().min(1).default(1),
+    max: z.number().int().min(1).default(64),
+    /** Successes in a row before the limit grows by one. */
+    increase_after: z.number().int().min(1).default(10),
+    /** Factor applied on the first 429 of a burst. */
+    decrease_factor: z.number().min(0.1).max(0.99).default(0.75),
+  })
+  .strict()
+  .refine((value) => value.min <= value.max, { message: 'min must not exceed max' });
+
+const circuitSchema = z
+  .object({
+    /** Failures in a row (5xx, timeouts, connection errors) that take an endpoint out of rotation. */
+    failure_threshold: z.number().int().min(1).default(3),
+    /** First cooldown; doubles on every failed half-open probe, up to `max_cooldown`. */
+    cooldown: durationSchema.default(5_000),
+    max_cooldown: durationSchema.default(120_000),
+    /** How long an endpoint that answered insufficient_quota / billing (or 401/403) is not called. */
+    quota_cooldown: durationSchema.default(3_600_000),
+  })
+  .strict();
+
+const budgetLimitSchema = z
+  .object({
+    /** Input + output tokens. */
+    tokens: z.number().int().positive().optional(),
+    /** Estimated cost in USD from the price table. */
+    cost_usd: z.number().positive().optional(),
+  })
+  .strict();
+
+const priceSchema = z
+  .object({
+    /** USD per 1M input tokens. */
+    input: z.number().nonnegative(),
+    /** USD per 1M cached input tokens (the input price when unset). */
+    cached_input: z.number().nonnegative().optional(),
+    /** USD per 1M output tokens. */
+    output: z.number().nonnegative(),
+  })
+  .strict();
+
+const azureSchema = z
+  .object({
+    deployment: z.string().min(1),
+    api_version: z.string().min(1),
+  })
+  .strict();
+
+/** Fields describing one endpoint (a base URL, key, model, deployment and its limits). */
+const endpointFields = {
+  /** OpenAI-compatible base URL (`https://api.openai.com/v1`, `http://127.0.0.1:11434/v1`, …); for Azure, the resource endpoint. */
+  base_url: z.url({ protocol: /^https?$/ }).optional(),
+  /** Usually `${env:OPENAI_API_KEY}`. Never logged; redacted from every error message. */
+  api_key: z.string().min(1).optional(),
+  /** Extra request headers (e.g. for a gateway). Values of headers named like auth/key/token/secret are redacted from errors. */
+  headers: z.record(z.string(), z.string()).optional(),
+  azure: azureSchema.optional(),
+  /** Requests per minute; learnt from `x-ratelimit-limit-requests` when unset. */
+  rpm: z.number().int().positive().optional(),
+  /** Tokens per minute; learnt from `x-ratelimit-limit-tokens` when unset. */
+  tpm: z.number().int().positive().optional(),
+};
+
+const endpointSchema = z
+  .object({
+    /** Label in metrics and logs (default: the URL's host, plus the Azure deployment). */
+    name: z
+      .string()
+      .regex(/^[\w.:/-]{1,64}$/, 'letters, digits and . : / - _ only, at most 64')
+      .optional(),
+    ...endpointFields,
+    /** Model for this endpoint (default: the top-level `model`). */
+    model: z.string().min(1).optional(),
+    /** Share of traffic relative to the others (default: its tpm, else rpm, else 1). */
+    weight: z.number().positive().optional(),
+  })
+  .strict();
+
+/** Configuration of the LLM classifier (snake_case, as in the service YAML). */
 export const openAiClassifierConfigSchema = z
   .object({
-    /** OpenAI-compatible base URL (`https://api.openai.com/v1`, `http://127.0.0.1:11434/v1`, …); for Azure, the resource endpoint. */
-    base_url: z.url({ protocol: /^https?$/ }).optional(),
-    /** Usually `${env:OPENAI_API_KEY}`. Never logged; redacted from every error message. */
-    api_key: z.string().min(1).optional(),
+    ...endpointFields,
+    /** The model; with `endpoints`, the default of each endpoint's `model`. */
     model: z.string().min(1).default('gpt-4o-mini'),
-    /** Extra request headers (e.g. for a gateway). Values of headers named like auth/key/token/secret are redacted from errors. */
-    headers: z.record(z.string(), z.string()).default({}),
-    /** Whole-request timeout, body included. */
-    timeout: durationSchema.pipe(z.number().positive()).default(60_000),
-    azure: z
-      .object({
-        deployment: z.string().min(1),
-        api_version: z.string().min(1),
-      })
-      .strict()
-      .optional(),
+    /** Several endpoints (Azure regions, OpenAI, a local vLLM); replaces the single-endpoint keys. */
+    endpoints: z.array(endpointSchema).min(1).max(32).optional(),
+    /**
+     * Used only while no primary endpoint can serve: a model name (the first endpoint with another
+     * model) or an endpoint; an endpoint without `base_url` takes base_url, api_key, headers and azure
+     * from the first endpoint.
+     */
+    fallback_model: z.union([z.string().min(1), endpointSchema]).optional(),
+    /** Per-attempt timeout for a small request; grows with the request's size (below), body included. */
+    timeout: durationSchema.pipe(z.number().positive()).default(20_000),
+    /** Added to `timeout` per 1000 tokens of prompt plus maximum output. */
+    timeout_per_1k_tokens: durationSchema.default(3_000),
+    /** Upper bound of the scaled timeout. */
+    max_timeout: durationSchema.pipe(z.number().positive()).default(120_000),
     /** `auto` tries `json_schema` and falls back to `json_object` for good once the endpoint refuses it. */
     response_format: z.enum(['auto', 'json_schema', 'json_object']).default('auto'),
-    /** Sent as `max_completion_tokens`. Unset: no limit is sent. */
+    /**
+     * Sent as `max_completion_tokens`. Unset: nothing is sent, and the rate limiter and budget charge an
+     * estimate from the taxonomy (items × longest possible answer per item).
+     */
     max_output_tokens: z.number().int().positive().optional(),
     /** `null` leaves temperature out (some reasoning models accept only their default). */
     temperature: z.number().min(0).max(2).nullable().default(0),
     /** Sent as `prompt_cache_key` to improve OpenAI prompt-cache routing. */
     prompt_cache_key: z.string().min(1).optional(),
     retry: retrySchema.prefault({}),
+    concurrency: concurrencySchema.prefault({}),
+    circuit: circuitSchema.prefault({}),
+    budget: z
+      .object({ hourly: budgetLimitSchema.optional(), daily: budgetLimitSchema.optional() })
+      .strict()
+      .optional(),
+    /** Overrides and additions to the default price table (USD per 1M tokens), by model name or prefix. */
+    prices: z.record(z.string().min(1), priceSchema).optional(),
   })
   .strict()
   .superRefine((config, context) => {
-    if (config.azure && config.base_url === undefined) {
-      context.addIssue({
-        code: 'custom',
-        path: ['base_url'],
-        message: 'azure needs base_url, the resource endpoint (https://<resource>.openai.azure.com)',
-      });
-    }
-    if (config.azure && config.api_key === undefined) {
-      context.addIssue({ code: 'custom', path: ['api_key'], message: 'azure needs api_key' });
-    }
+    if (config.endpoints) {
+      for (const key of ['base_url', 'api_key', 'headers', 'azure', 'rpm', 'tpm'] as const) {
+        if (config[key] !== undefined)
+          context.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `with endpoints, set ${key} on each endpoint instead`,
+          });
+      }
+      config.endpoints.forEach((endpoint, index) => checkAzure(endpoint, ['endpoints', index], context));
+      const names = config.endpoints.map((endpoint, index) => endpoint.name ?? `#${index}`);
+      const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+      if (duplicate)
+        context.addIssue({ code: 'custom', path: ['endpoints'], message: `duplicate endpoint name "${duplicate}"` });
+    } else checkAzure(config, [], context);
+    if (typeof config.fallback_model === 'object' && config.fallback_model.base_url !== undefined)
+      checkAzure(config.fallback_model, ['fallback_model'], context);
   });
+
+function checkAzure(
+  endpoint: { azure?: unknown; base_url?: string; api_key?: string },
+  path: (string | number)[],
+  context: z.RefinementCtx,
+): void {
+  if (!endpoint.azure) return;
+  if (endpoint.base_url === undefined)
+    context.addIssue({
+      code: 'custom',
+      path: [...path, 'base_url'],
+      message: 'azure needs base_url, the resource endpoint (https://<resource>.openai.azure.com)',
+    });
+  if (endpoint.api_key === undefined)
+    context.addIssue({ code: 'custom', path: [...path, 'api_key'], message: 'azure needs api_key' });
+}
 
 export type OpenAiClassifierConfigInput = z.input<typeof openAiClassifierConfigSchema>;
 export type OpenAiClassifierConfig = z.output<typeof openAiClassifierConfigSchema>;
+export type EndpointConfig = z.output<typeof endpointSchema>;
+
+/** One endpoint with everything resolved. */
+export interface ResolvedEndpoint {
+  name: string;
+  baseUrl: string | undefined;
+  apiKey: string | undefined;
+  headers: Record<string, string>;
+  azure: { deployment: string; api_version: string } | undefined;
+  model: string;
+  rpm: number | undefined;
+  tpm: number | undefined;
+  weight: number;
+  fallback: boolean;
+}
+
+/** The endpoints a config describes: `endpoints`, or the single top-level one; the fallback last. */
+export function resolveEndpoints(config: OpenAiClassifierConfig): ResolvedEndpoint[] {
+  const primaries: EndpointConfig[] = config.endpoints ?? [
+    {
+      ...(config.base_url !== undefined ? { base_url: config.base_url } : {}),
+      ...(config.api_key !== undefined ? { api_key: config.api_key } : {}),
+      ...(config.headers !== undefined ? { headers: config.headers } : {}),
+      ...(config.azure !== undefined ? { azure: config.azure } : {}),
+      ...(config.rpm !== undefined ? { rpm: config.rpm } : {}),
+      ...(config.tpm !== undefined ? { tpm: config.tpm } : {}),
+    },
+  ];
+  const resolved = primaries.map((endpoint) => resolveOne(endpoint, config.model, false));
+  const first = primaries[0] as EndpointConfig;
+  if (config.fallback_model !== undefined) {
+    const fallback: EndpointConfig =
+      typeof config.fallback_model === 'string' ? { model: config.fallback_model } : config.fallback_model;
+    const inherited: EndpointConfig =
+      fallback.base_url !== undefined
+        ? fallback
+        : {
+            ...first,
+            name: undefined,
+            weight: undefined,
+            ...Object.fromEntries(Object.entries(fallback).filter(([, value]) => value !== undefined)),
+          };
+    resolved.push(resolveOne(inherited, config.model, true));
+  }
+  // Names label metrics and logs; repeated hosts get a numeric suffix.
+  const seen = new Map<string, number>();
+  for (const endpoint of resolved) {
+    const count = (seen.get(endpoint.name) ?? 0) + 1;
+    seen.set(endpoint.name, count);
+    if (count > 1) endpoint.name = `${endpoint.name}-${count}`;
+  }
+  return resolved;
+}
+
+function resolveOne(endpoint: EndpointConfig, defaultModel: string, fallback: boolean): ResolvedEndpoint {
+  const model = endpoint.model ?? defaultModel;
+  const host = endpoint.base_url ? new URL(endpoint.base_url).host : 'api.openai.com';
+  const generated = endpoint.azure ? `${host}/${endpoint.azure.deployment}` : fallback ? `${host}/${model}` : host;
+  return {
+    name: endpoint.name ?? generated,
+    baseUrl: endpoint.base_url,
+    apiKey: endpoint.api_key,
+    headers: endpoint.headers ?? {},
+    azure: endpoint.azure,
+    model,
+    rpm: endpoint.rpm,
+    tpm: endpoint.tpm,
+    weight: endpoint.weight ?? endpoint.tpm ?? endpoint.rpm ?? 1,
+    fallback,
+  };
+}

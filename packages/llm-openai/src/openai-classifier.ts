@@ -1,4 +1,11 @@
-import { buildClassificationPrompt, buildOutputJsonSchema, parseClassificationOutput } from '@semtel/classifier';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  buildClassificationPrompt,
+  buildOutputJsonSchema,
+  countTokens,
+  maxOutputTokensPerItem,
+  parseClassificationOutput,
+} from '@semtel/classifier';
 import type {
   ClassificationItem,
   ClassificationOutcome,
@@ -6,72 +13,125 @@ import type {
   Classifier,
   Taxonomy,
 } from '@semtel/classifier';
-import { AzureOpenAI, OpenAI } from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { CircuitState } from './circuit-breaker.js';
+import { EndpointRouter } from './endpoint-router.js';
+import type { RouteChoice } from './endpoint-router.js';
+import { LlmEndpoint } from './llm-endpoint.js';
+import type { EndpointResponse } from './llm-endpoint.js';
 import { isResponseFormatUnsupported, LlmError, toLlmError } from './llm-error.js';
 import type { LlmErrorKind } from './llm-error.js';
-import { openAiClassifierConfigSchema } from './openai-classifier-config.js';
+import type {
+  LlmLogger,
+  LlmObserver,
+  LlmOrchestratorSnapshot,
+  LlmRejection,
+  LlmRequestEvent,
+} from './llm-observer.js';
+import { openAiClassifierConfigSchema, resolveEndpoints } from './openai-classifier-config.js';
 import type { OpenAiClassifierConfig, OpenAiClassifierConfigInput } from './openai-classifier-config.js';
-import { parseRateLimitHeaders } from './rate-limit-headers.js';
+import { PriceTable } from './price-table.js';
+import type { ModelPrice } from './price-table.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
 import { RetryPolicy } from './retry-policy.js';
 import type { RetryEvent } from './retry-policy.js';
+import { TokenBudget } from './token-budget.js';
+import type { BudgetReservation } from './token-budget.js';
 
 /** The `json_schema` name sent with every request (a-z, 0-9, `_`, `-`; at most 64 characters). */
 export const outputSchemaName = 'semtel_classification';
 
-/** One HTTP attempt, for self-metrics and logs. Holds no content and no credentials. */
-export interface LlmRequestEvent {
-  outcome: 'success' | LlmErrorKind;
-  responseFormat: 'json_schema' | 'json_object';
-  durationMs: number;
-  status?: number;
-  usage?: ClassificationUsage;
-  rateLimits?: RateLimitInfo;
-  retryAfterMs?: number;
-}
-
 export interface OpenAiClassifierOptions {
-  /** Called after every HTTP attempt; exceptions it throws are ignored. */
+  /** Called after every HTTP attempt; exceptions it throws are ignored. Same as `observer.onRequest`. */
   onRequest?: (event: LlmRequestEvent) => void;
-  /** Called before each retry wait. */
+  /** Called before each retry (the wait is the rate-limit pause or the backoff). */
   onRetry?: (event: RetryEvent) => void;
+  /** Self-metrics hooks (requests, concurrency limits, circuits, budgets, alerts). */
+  observer?: LlmObserver;
+  /** Alerts (quota exhausted, bad credentials) and circuit changes go here. */
+  logger?: LlmLogger;
   /** A fetch implementation for the `openai` client (tests, proxies). */
   fetch?: typeof fetch;
-  /** Source of retry jitter. */
+  /** Source of retry jitter and routing choices. */
   random?: () => number;
+  /** Clock of the limiters, circuits and budget windows (epoch ms). */
+  now?: () => number;
 }
 
 type ResponseFormatMode = 'json_schema' | 'json_object';
-const secretHeaderPattern = /auth|key|token|secret|cookie|signature/i;
+type Prompt = { instructions: string; input: string };
+
+/** Thrown inside the loop when the chosen endpoint went out of rotation while the request waited. */
+class Rerouted extends Error {}
+
+/** Bounds the routing loop whatever happens (attempts are bounded separately by `retry.max_attempts`). */
+const maximumRounds = 64;
+// Chat overhead (OpenAI cookbook): 3 tokens per message plus 3 priming the reply.
+const chatOverheadTokens = 3 * 2 + 3;
 
 /**
- * Classifies batches of interactions with an OpenAI-compatible chat completions endpoint
+ * Classifies batches of interactions with one or more OpenAI-compatible chat completions endpoints
  * (OpenAI, Azure OpenAI, vLLM, Ollama, LiteLLM) using the real `openai` client with its own
- * retries turned off, so every 429 reaches our retry policy.
+ * retries turned off. Each endpoint has a rate limiter (RPM/TPM buckets corrected from the
+ * `x-ratelimit-*` headers), an AIMD concurrency limit and a circuit breaker; requests are routed to
+ * the endpoint that can serve them soonest, retried by error kind, bounded in time, and refused
+ * fast (`unavailable`, `over_budget`) when nothing can or may serve them.
  */
 export class OpenAiClassifier implements Classifier {
   readonly model: string;
   readonly config: OpenAiClassifierConfig;
-  private readonly client: OpenAI;
+  readonly endpoints: readonly LlmEndpoint[];
+  private readonly router: EndpointRouter;
   private readonly retryPolicy: RetryPolicy;
-  private readonly secrets: string[];
+  private readonly budget: TokenBudget;
+  private readonly prices: PriceTable;
+  private readonly observer: LlmObserver;
+  private readonly now: () => number;
   private jsonSchemaRefused = false;
   private latestRateLimits: RateLimitInfo | undefined;
+  private readonly outputTokensPerItem = new Map<string, number>();
+  private instructionTokens: { text: string; tokens: number } | undefined;
+  /** Why an endpoint is out of rotation for a long time (quota, credentials), until it answers again. */
+  private readonly stopped = new Map<LlmEndpoint, 'quota_exhausted' | 'authentication'>();
 
   constructor(
     config: OpenAiClassifierConfigInput,
     private readonly options: OpenAiClassifierOptions = {},
   ) {
     this.config = openAiClassifierConfigSchema.parse(config);
-    const { config: parsed } = this;
-    this.model = parsed.model;
-    this.secrets = [
-      ...(parsed.api_key ? [parsed.api_key] : []),
-      ...Object.entries(parsed.headers)
-        .filter(([name]) => secretHeaderPattern.test(name))
-        .map(([, value]) => value),
-    ];
+    const parsed = this.config;
+    this.now = options.now ?? Date.now;
+    this.observer = {
+      ...options.observer,
+      onRequest: (event) => {
+        options.onRequest?.(event);
+        options.observer?.onRequest?.(event);
+      },
+    };
+    this.endpoints = resolveEndpoints(parsed).map((resolved) => {
+      const endpoint: LlmEndpoint = new LlmEndpoint(resolved, {
+        concurrency: {
+          initial: parsed.concurrency.initial,
+          min: parsed.concurrency.min,
+          max: parsed.concurrency.max,
+          increaseAfter: parsed.concurrency.increase_after,
+          decreaseFactor: parsed.concurrency.decrease_factor,
+          onLimitChange: (limit) => this.call(() => this.observer.onConcurrencyLimit?.(resolved.name, limit)),
+        },
+        circuit: {
+          failureThreshold: parsed.circuit.failure_threshold,
+          cooldownMs: parsed.circuit.cooldown,
+          maxCooldownMs: parsed.circuit.max_cooldown,
+          now: this.now,
+          onStateChange: (state, reason) => this.circuitChanged(resolved.name, state, reason),
+        },
+        now: this.now,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      });
+      return endpoint;
+    });
+    this.model = (this.endpoints[0] as LlmEndpoint).model;
+    this.router = new EndpointRouter(this.endpoints, options.random);
     this.retryPolicy = new RetryPolicy({
       maxAttempts: parsed.retry.max_attempts,
       initialBackoffMs: parsed.retry.initial_backoff,
@@ -79,34 +139,29 @@ export class OpenAiClassifier implements Classifier {
       maxRetryDelayMs: parsed.retry.max_retry_delay,
       ...(options.random ? { random: options.random } : {}),
     });
-    const common = {
-      // Retries are ours: the client's own would hide 429s and ignore long retry-after values.
-      maxRetries: 0,
-      timeout: Math.max(1, Math.round(parsed.timeout)),
-      defaultHeaders: parsed.headers,
-      // The client's logger could print request details; our errors carry what is needed.
-      logLevel: 'off' as const,
-      organization: null,
-      project: null,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    };
-    if (parsed.azure) {
-      const endpoint = (parsed.base_url ?? '').replace(/\/+$/, '');
-      this.client = new AzureOpenAI({
-        ...common,
-        apiKey: parsed.api_key,
-        apiVersion: parsed.azure.api_version,
-        deployment: parsed.azure.deployment,
-        ...(endpoint.endsWith('/openai') ? { baseURL: endpoint } : { endpoint }),
-      });
-    } else {
-      this.client = new OpenAI({
-        ...common,
-        // Local servers (vLLM, Ollama) need no key; the client insists on one, so send a placeholder.
-        apiKey: parsed.api_key ?? 'no-api-key',
-        baseURL: parsed.base_url ?? 'https://api.openai.com/v1',
-      });
-    }
+    this.budget = new TokenBudget(
+      {
+        ...(parsed.budget?.hourly
+          ? { hourly: { tokens: parsed.budget.hourly.tokens, costUsd: parsed.budget.hourly.cost_usd } }
+          : {}),
+        ...(parsed.budget?.daily
+          ? { daily: { tokens: parsed.budget.daily.tokens, costUsd: parsed.budget.daily.cost_usd } }
+          : {}),
+      },
+      this.now,
+    );
+    this.prices = new PriceTable(
+      Object.fromEntries(
+        Object.entries(parsed.prices ?? {}).map(([model, price]): [string, ModelPrice] => [
+          model,
+          {
+            input: price.input,
+            output: price.output,
+            ...(price.cached_input !== undefined ? { cachedInput: price.cached_input } : {}),
+          },
+        ]),
+      ),
+    );
   }
 
   /** The response format requests currently use (`auto` settles on `json_object` once `json_schema` is refused). */
@@ -121,6 +176,25 @@ export class OpenAiClassifier implements Classifier {
     return this.latestRateLimits;
   }
 
+  /** Current state, for observable gauges (concurrency limits, circuits, budget). */
+  snapshot(): LlmOrchestratorSnapshot {
+    const endpoints = this.endpoints.map((endpoint) => ({
+      name: endpoint.name,
+      model: endpoint.model,
+      fallback: endpoint.fallback,
+      circuit: endpoint.breaker.state,
+      concurrencyLimit: endpoint.concurrency.limit,
+      inFlight: endpoint.concurrency.inFlight,
+      queued: endpoint.concurrency.queued + endpoint.limiter.queued,
+      ...endpoint.limiter.limits,
+    }));
+    return {
+      circuit: endpoints.some((endpoint) => endpoint.circuit !== 'open') ? 'closed' : 'open',
+      endpoints,
+      budget: this.budget.remaining(),
+    };
+  }
+
   async classify(
     items: ClassificationItem[],
     taxonomy: Taxonomy,
@@ -130,20 +204,47 @@ export class OpenAiClassifier implements Classifier {
     const itemIds = items.map((item) => item.id);
     const prompt = buildClassificationPrompt(taxonomy, items);
     const schema = buildOutputJsonSchema(taxonomy, itemIds);
-    const completion = await this.retryPolicy.run(
-      () => this.complete(prompt, schema, signal),
-      signal,
-      this.options.onRetry,
-    );
-    const choice = completion.choices[0];
-    const content = choice?.message.content;
+    const outputTokens = this.config.max_output_tokens ?? this.estimateOutputTokens(taxonomy, items.length);
+
+    let reservation: BudgetReservation | undefined;
+    if (this.budget.enabled) {
+      const promptTokens = this.promptTokens(prompt, schema, this.responseFormat);
+      const estimatedCost =
+        this.prices.costOf(this.model, { inputTokens: promptTokens, outputTokens, cachedInputTokens: 0 }) ?? 0;
+      reservation = this.budget.reserve(promptTokens + outputTokens, estimatedCost);
+      if (!reservation) {
+        this.rejected('over_budget');
+        throw new LlmError('over_budget', `LLM budget exhausted: ${describeBudget(this.budget.remaining())}`);
+      }
+    }
+    let completion: ChatCompletion;
+    let endpoint: LlmEndpoint;
+    try {
+      ({ completion, endpoint } = await this.execute(prompt, schema, outputTokens, signal));
+    } catch (error) {
+      if (reservation) {
+        this.budget.release(reservation);
+        this.budgetChanged();
+      }
+      throw error;
+    }
+    const usage = usageOf(completion);
+    if (reservation) {
+      const model = completion.model || endpoint.model;
+      this.budget.settle(
+        reservation,
+        usage ? usage.inputTokens + usage.outputTokens : reservation.tokens,
+        usage ? (this.prices.costOf(model, usage) ?? 0) : reservation.costUsd,
+      );
+      this.budgetChanged();
+    }
+    const content = completion.choices[0]?.message.content;
     const outcome: ClassificationOutcome = {
       labels: new Map(),
       invalid: itemIds,
-      model: completion.model || this.model,
+      model: completion.model || endpoint.model,
       responseId: completion.id,
     };
-    const usage = usageOf(completion);
     if (usage) outcome.usage = usage;
     // A refusal or an empty answer labels nothing; every item goes back to the caller as invalid.
     if (typeof content !== 'string' || content.trim() === '') return outcome;
@@ -151,45 +252,239 @@ export class OpenAiClassifier implements Classifier {
     return { ...outcome, labels: parsed.labels, invalid: parsed.invalid };
   }
 
-  private async complete(
-    prompt: { instructions: string; input: string },
+  /** Routes, sends and retries one request until it succeeds, fails for good, or runs out of attempts or time. */
+  private async execute(
+    prompt: Prompt,
     schema: Record<string, unknown>,
+    outputTokens: number,
     signal: AbortSignal | undefined,
-  ): Promise<ChatCompletion> {
-    const mode = this.responseFormat;
-    try {
-      return await this.request(mode, prompt, schema, signal);
-    } catch (error) {
-      if (
-        mode === 'json_schema' &&
-        this.config.response_format === 'auto' &&
-        error instanceof LlmError &&
-        isResponseFormatUnsupported(error)
-      ) {
-        this.jsonSchemaRefused = true;
-        return await this.request('json_object', prompt, schema, signal);
+  ): Promise<{ completion: ChatCompletion; endpoint: LlmEndpoint }> {
+    const avoid = new Set<LlmEndpoint>();
+    let lastError: LlmError | undefined;
+    let attempt = 0;
+    for (let round = 0; round < maximumRounds; round += 1) {
+      if (signal?.aborted) throw lastError ?? new LlmError('aborted', 'LLM request aborted');
+      const mode = this.responseFormat;
+      const charge = this.promptTokens(prompt, schema, mode) + outputTokens;
+      const choice = this.router.choose(charge, avoid);
+      if (!choice.endpoint) throw this.noEndpoint(choice, charge, lastError);
+      const endpoint = choice.endpoint;
+      // The soonest endpoint cannot send within the longest wait we accept: say so now, send nothing.
+      const waitMs = endpoint.limiter.estimatedWaitMs(charge);
+      if (waitMs > this.config.retry.max_retry_delay) {
+        endpoint.breaker.releaseProbe();
+        this.rejected('rate_limited');
+        throw new LlmError(
+          'rate_limited',
+          `LLM rate limit of ${endpoint.name} reached: capacity for this request in ${Math.ceil(waitMs / 1000)} s, above retry.max_retry_delay`,
+          { retryAfterMs: waitMs },
+        );
       }
+      attempt += 1;
+      try {
+        const response = await this.attempt(endpoint, mode, prompt, schema, charge, signal);
+        return { completion: response.data, endpoint };
+      } catch (thrown) {
+        if (thrown instanceof Rerouted) {
+          attempt -= 1;
+          continue;
+        }
+        const error = toLlmError(thrown);
+        lastError = error;
+        const delayMs = this.afterFailure(endpoint, error, attempt);
+        if (
+          mode === 'json_schema' &&
+          this.config.response_format === 'auto' &&
+          isResponseFormatUnsupported(error) &&
+          !this.jsonSchemaRefused
+        ) {
+          // Not the endpoint's fault: ask again at once in json_object mode, without spending an attempt.
+          this.jsonSchemaRefused = true;
+          attempt -= 1;
+          continue;
+        }
+        if (delayMs === undefined) throw error;
+        avoid.add(endpoint);
+        this.options.onRetry?.({ attempt, delayMs, error });
+        // A rate limit pauses the endpoint's limiter instead; and when another endpoint can take the
+        // retry there is no reason to wait.
+        if (error.kind === 'rate_limited' || this.hasAlternative(endpoint, charge)) continue;
+        try {
+          await sleep(delayMs, undefined, signal ? { signal } : undefined);
+        } catch {
+          // Aborted while waiting: the last failure says more than "aborted" does.
+          throw error;
+        }
+      }
+    }
+    throw lastError ?? new LlmError('unavailable', 'LLM request could not be routed');
+  }
+
+  private async attempt(
+    endpoint: LlmEndpoint,
+    mode: ResponseFormatMode,
+    prompt: Prompt,
+    schema: Record<string, unknown>,
+    charge: number,
+    signal: AbortSignal | undefined,
+  ): Promise<EndpointResponse> {
+    try {
+      await endpoint.concurrency.acquire(signal);
+    } catch (error) {
+      endpoint.breaker.releaseProbe();
       throw error;
+    }
+    try {
+      await endpoint.limiter.acquire(charge, signal);
+      if (endpoint.breaker.state === 'open') {
+        // Other requests found the endpoint failing while this one waited: go elsewhere, or fail fast.
+        endpoint.limiter.settle(charge, 0);
+        throw new Rerouted();
+      }
+      const timeoutMs = Math.min(
+        this.config.max_timeout,
+        this.config.timeout + (this.config.timeout_per_1k_tokens * charge) / 1000,
+      );
+      const started = performance.now();
+      const common = { endpoint: endpoint.name, model: endpoint.model, responseFormat: mode, chargedTokens: charge };
+      try {
+        const response = await endpoint.send(this.body(endpoint, mode, prompt, schema), timeoutMs, signal);
+        const durationMs = performance.now() - started;
+        const usage = usageOf(response.data);
+        endpoint.limiter.settle(charge, usage ? usage.inputTokens + usage.outputTokens : charge);
+        endpoint.limiter.observe(response.rateLimits);
+        this.latestRateLimits = response.rateLimits;
+        endpoint.concurrency.onSuccess(endpoint.concurrency.inFlight);
+        endpoint.breaker.recordSuccess();
+        this.stopped.delete(endpoint);
+        endpoint.recordLatency(durationMs);
+        const costUsd = usage ? this.prices.costOf(response.data.model || endpoint.model, usage) : undefined;
+        this.notify({
+          ...common,
+          outcome: 'success',
+          durationMs,
+          status: response.status,
+          rateLimits: response.rateLimits,
+          ...(usage ? { usage } : {}),
+          ...(costUsd !== undefined ? { costUsd } : {}),
+        });
+        return response;
+      } catch (thrown) {
+        const error = toLlmError(thrown);
+        // A connection that never got through was not counted by the endpoint either.
+        if (error.kind === 'network') endpoint.limiter.settle(charge, 0);
+        endpoint.limiter.observe(error.rateLimits);
+        if (error.rateLimits) this.latestRateLimits = error.rateLimits;
+        this.notify({
+          ...common,
+          outcome: error.kind,
+          durationMs: performance.now() - started,
+          ...(error.status !== undefined ? { status: error.status } : {}),
+          ...(error.rateLimits ? { rateLimits: error.rateLimits } : {}),
+          ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+        });
+        throw error;
+      }
+    } finally {
+      endpoint.concurrency.release();
     }
   }
 
-  private async request(
+  /**
+   * Applies a failure to the endpoint's controllers and says whether to retry: the delay (backoff, or
+   * the rate-limit pause), or undefined to give up with this error.
+   */
+  private afterFailure(endpoint: LlmEndpoint, error: LlmError, attempt: number): number | undefined {
+    const { breaker } = endpoint;
+    switch (error.kind) {
+      case 'rate_limited': {
+        endpoint.concurrency.onRateLimited();
+        // A 429 proves the endpoint is up.
+        breaker.recordSuccess();
+        const retryAfter = error.retryAfterMs;
+        if (retryAfter !== undefined && retryAfter > this.config.retry.max_retry_delay) {
+          endpoint.limiter.pause(retryAfter);
+          breaker.openFor(retryAfter, `rate limited for ${Math.round(retryAfter / 1000)} s`);
+          return this.hasAlternative(endpoint, 0) && attempt < this.config.retry.max_attempts ? 0 : undefined;
+        }
+        const delay = this.retryPolicy.delayFor(error, attempt);
+        endpoint.limiter.pause(delay ?? retryAfter ?? this.config.retry.initial_backoff);
+        return delay;
+      }
+      case 'quota_exhausted':
+      case 'authentication': {
+        const cooldownMs = this.config.circuit.quota_cooldown;
+        this.stopped.set(endpoint, error.kind);
+        breaker.openFor(cooldownMs, error.kind === 'quota_exhausted' ? 'quota exhausted' : 'authentication failed');
+        const alert = { kind: error.kind, endpoint: endpoint.name, message: error.message, cooldownMs };
+        this.options.logger?.error(
+          alert,
+          error.kind === 'quota_exhausted'
+            ? 'LLM endpoint out of quota (insufficient_quota / billing): not called until the cooldown passes; check the plan, credit and spend limits'
+            : 'LLM endpoint refused the credentials: not called until the cooldown passes; check the API key',
+        );
+        this.call(() => this.observer.onAlert?.(alert));
+        // Another endpoint may still serve this request.
+        return this.hasAlternative(endpoint, 0) && attempt < this.config.retry.max_attempts ? 0 : undefined;
+      }
+      case 'server':
+      case 'timeout':
+      case 'network':
+        endpoint.concurrency.onFailure();
+        breaker.recordFailure(error.message);
+        return this.retryPolicy.delayFor(error, attempt);
+      default:
+        // Aborted, or a problem with this request (bad request, too large): nothing about the endpoint.
+        breaker.releaseProbe();
+        return undefined;
+    }
+  }
+
+  /** Whether another endpoint than `endpoint` could take a request of `tokens` now. */
+  private hasAlternative(endpoint: LlmEndpoint, tokens: number): boolean {
+    return this.endpoints.some(
+      (other) => other !== endpoint && other.breaker.available && other.limiter.fits(tokens),
+    );
+  }
+
+  private noEndpoint(choice: RouteChoice, charge: number, lastError: LlmError | undefined): LlmError {
+    if (choice.endpoint === undefined && choice.reason === 'too_large') {
+      this.rejected('request_too_large');
+      return new LlmError(
+        'request_too_large',
+        `LLM request of about ${charge} tokens is larger than the tokens-per-minute limit (${choice.limit}) of every endpoint; split the batch`,
+      );
+    }
+    // Within a request's retries, the failure that took the last endpoint out says most.
+    if (lastError) return lastError;
+    const stoppedKinds = new Set(this.stopped.values());
+    const allStopped = this.endpoints.every((endpoint) => this.stopped.has(endpoint));
+    const kind: LlmErrorKind =
+      allStopped && stoppedKinds.size === 1 && stoppedKinds.has('quota_exhausted') ? 'quota_exhausted' : 'unavailable';
+    this.rejected(kind === 'quota_exhausted' ? 'quota_exhausted' : 'unavailable');
+    const states = this.endpoints
+      .map((endpoint) => {
+        const waitMs = endpoint.breaker.remainingOpenMs;
+        const reason = this.stopped.get(endpoint) ?? endpoint.breaker.reason;
+        return `${endpoint.name}: ${endpoint.breaker.state}${reason ? ` (${reason})` : ''}${waitMs > 0 ? `, next try in ${Math.ceil(waitMs / 1000)} s` : ''}`;
+      })
+      .join('; ');
+    return new LlmError(kind, `no LLM endpoint available (circuit open): ${states}`);
+  }
+
+  private body(
+    endpoint: LlmEndpoint,
     mode: ResponseFormatMode,
-    prompt: { instructions: string; input: string },
+    prompt: Prompt,
     schema: Record<string, unknown>,
-    callerSignal: AbortSignal | undefined,
-  ): Promise<ChatCompletion> {
-    if (callerSignal?.aborted) throw new LlmError('aborted', 'LLM request aborted');
+  ): ChatCompletionCreateParamsNonStreaming {
     const { config } = this;
     const body: ChatCompletionCreateParamsNonStreaming = {
-      model: config.model,
+      model: endpoint.model,
       // Instructions first and unchanged between batches: a stable prefix the endpoint can cache.
       messages: [
         { role: 'system', content: prompt.instructions },
-        {
-          role: 'user',
-          content: mode === 'json_object' ? `${prompt.input}\n\n${jsonObjectInstruction(schema)}` : prompt.input,
-        },
+        { role: 'user', content: userContent(mode, prompt, schema) },
       ],
       response_format:
         mode === 'json_schema'
@@ -199,54 +494,61 @@ export class OpenAiClassifier implements Classifier {
     if (config.temperature !== null) body.temperature = config.temperature;
     if (config.max_output_tokens !== undefined) body.max_completion_tokens = config.max_output_tokens;
     if (config.prompt_cache_key !== undefined) body.prompt_cache_key = config.prompt_cache_key;
+    return body;
+  }
 
-    // Our own timeout covers the whole request, body included; the client's stops at the headers.
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), config.timeout);
-    const signal = callerSignal ? AbortSignal.any([callerSignal, timeout.signal]) : timeout.signal;
-    const started = performance.now();
-    try {
-      const { data, response } = await this.client.chat.completions
-        .create(body, { signal, maxRetries: 0 })
-        .withResponse();
-      this.latestRateLimits = parseRateLimitHeaders(response.headers);
-      const usage = usageOf(data);
-      this.notify({
-        outcome: 'success',
-        responseFormat: mode,
-        durationMs: performance.now() - started,
-        status: response.status,
-        rateLimits: this.latestRateLimits,
-        ...(usage ? { usage } : {}),
-      });
-      return data;
-    } catch (thrown) {
-      let error = toLlmError(thrown, this.secrets);
-      if (callerSignal?.aborted) error = new LlmError('aborted', 'LLM request aborted');
-      else if (timeout.signal.aborted || error.kind === 'timeout')
-        error = new LlmError('timeout', `LLM request timed out after ${config.timeout} ms`);
-      if (error.rateLimits) this.latestRateLimits = error.rateLimits;
-      this.notify({
-        outcome: error.kind,
-        responseFormat: mode,
-        durationMs: performance.now() - started,
-        ...(error.status !== undefined ? { status: error.status } : {}),
-        ...(error.rateLimits ? { rateLimits: error.rateLimits } : {}),
-        ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
-      });
-      throw error;
-    } finally {
-      clearTimeout(timer);
+  /** Prompt tokens as the endpoint counts them: the schema, both messages, and the chat overhead. */
+  private promptTokens(prompt: Prompt, schema: Record<string, unknown>, mode: ResponseFormatMode): number {
+    if (this.instructionTokens?.text !== prompt.instructions)
+      this.instructionTokens = { text: prompt.instructions, tokens: countTokens(prompt.instructions) };
+    const schemaTokens = mode === 'json_schema' ? countTokens(JSON.stringify(schema)) : 0;
+    return (
+      this.instructionTokens.tokens +
+      countTokens(userContent(mode, prompt, schema)) +
+      schemaTokens +
+      chatOverheadTokens
+    );
+  }
+
+  private estimateOutputTokens(taxonomy: Taxonomy, items: number): number {
+    let perItem = this.outputTokensPerItem.get(taxonomy.version);
+    if (perItem === undefined) {
+      perItem = maxOutputTokensPerItem(taxonomy);
+      if (this.outputTokensPerItem.size > 16) this.outputTokensPerItem.clear();
+      this.outputTokensPerItem.set(taxonomy.version, perItem);
     }
+    return perItem * items + 16;
+  }
+
+  private circuitChanged(endpoint: string, state: CircuitState, reason: string): void {
+    if (state === 'open') this.options.logger?.warn({ endpoint, reason }, 'LLM endpoint taken out of rotation');
+    else if (state === 'closed') this.options.logger?.info({ endpoint }, 'LLM endpoint back in rotation');
+    this.call(() => this.observer.onCircuitState?.(endpoint, state));
+  }
+
+  private budgetChanged(): void {
+    this.call(() => this.observer.onBudget?.(this.budget.remaining()));
+  }
+
+  private rejected(reason: LlmRejection): void {
+    this.call(() => this.observer.onRejected?.(reason));
   }
 
   private notify(event: LlmRequestEvent): void {
+    this.call(() => this.observer.onRequest?.(event));
+  }
+
+  private call(hook: () => void): void {
     try {
-      this.options.onRequest?.(event);
+      hook();
     } catch {
       // An observer must not change the outcome of a request.
     }
   }
+}
+
+function userContent(mode: ResponseFormatMode, prompt: Prompt, schema: Record<string, unknown>): string {
+  return mode === 'json_object' ? `${prompt.input}\n\n${jsonObjectInstruction(schema)}` : prompt.input;
 }
 
 /**
@@ -266,4 +568,13 @@ function usageOf(completion: ChatCompletion): ClassificationUsage | undefined {
     outputTokens: usage.completion_tokens,
     cachedInputTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
   };
+}
+
+function describeBudget(remaining: ReturnType<TokenBudget['remaining']>): string {
+  return remaining
+    .map(
+      (window) =>
+        `${window.window}: ${window.tokens !== undefined ? `${window.tokens} tokens` : ''}${window.tokens !== undefined && window.costUsd !== undefined ? ', ' : ''}${window.costUsd !== undefined ? `$${window.costUsd.toFixed(4)}` : ''} left until ${new Date(window.resetsAt).toISOString()}`,
+    )
+    .join('; ');
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { ConfigIssue } from './config-error.js';
+import { applyDefaultExporters } from './default-exporters.js';
 import type { Factories } from './factories.js';
 import { applyOtlpExporterEnvironment } from './otlp-exporter-environment.js';
 import type { Environment } from './parse-config-yaml.js';
@@ -32,7 +33,9 @@ export interface LoadedConfig extends ValidationResult {
 export async function loadConfig(source: ConfigSource, factories: Factories): Promise<LoadedConfig> {
   const environment = source.env ?? process.env;
   if (source.config !== undefined && typeof source.config !== 'string') {
-    return { origin: 'inline', ...validateConfig(source.config, factories) };
+    const defaulted = applyDefaultExporters(source.config);
+    const result = validateConfig(defaulted.tree, factories);
+    return { origin: 'inline', ...result, warnings: [...defaulted.notices, ...result.warnings] };
   }
   let text: string;
   let origin: string;
@@ -63,6 +66,8 @@ export async function loadConfig(source: ConfigSource, factories: Factories): Pr
     issues.push(...applied.issues);
   }
   if (issues.length > 0 && tree === undefined) return { origin, config: undefined, issues, warnings: [] };
+  const defaulted = isRecord(tree) ? applyDefaultExporters(tree) : { tree, notices: [] };
+  tree = defaulted.tree;
   const result = validateConfig(tree, factories, parsed.typedSubstitutions);
   // A missing variable leaves its field empty; the schema's complaint about that adds nothing.
   const reported = new Set(issues.map((issue) => issue.path));
@@ -71,7 +76,7 @@ export async function loadConfig(source: ConfigSource, factories: Factories): Pr
     origin,
     config: allIssues.length === 0 ? result.config : undefined,
     issues: allIssues,
-    warnings: result.warnings,
+    warnings: [...defaulted.notices, ...result.warnings],
   };
 }
 

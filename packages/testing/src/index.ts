@@ -11,7 +11,12 @@ export type {
   SpanWithContext,
 } from './otlp-sink.js';
 export { flattenLogRecords, flattenSpans, OtlpSink } from './otlp-sink.js';
-export type { GenAiSpanBuildOptions, LogRecordBuildOptions, MixedTracesOptions, SpanBuildOptions } from './span-builders.js';
+export type {
+  GenAiSpanBuildOptions,
+  LogRecordBuildOptions,
+  MixedTracesOptions,
+  SpanBuildOptions,
+} from './span-builders.js';
 export {
   buildGenAiEventLogRecord,
   buildGenAiSpan,
