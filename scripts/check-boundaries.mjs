@@ -15,7 +15,17 @@ const allowed = {
   classifier: [],
   'llm-openai': ['classifier'],
   'processor-semantic': ['component', 'pdata', 'genai', 'classifier'],
-  service: ['pdata', 'otlp', 'component', 'receiver-otlp', 'exporter-otlp', 'genai', 'classifier', 'llm-openai', 'processor-semantic'],
+  service: [
+    'pdata',
+    'otlp',
+    'component',
+    'receiver-otlp',
+    'exporter-otlp',
+    'genai',
+    'classifier',
+    'llm-openai',
+    'processor-semantic',
+  ],
   testing: ['component', 'otlp', 'pdata', 'classifier'],
 };
 const onlyImporters = { openai: ['llm-openai'] };
@@ -33,7 +43,8 @@ function sourceFiles(directory) {
   return files;
 }
 
-const importPattern = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
+const importPattern =
+  /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
 
 const packageNames = readdirSync(join(root, 'packages'));
 for (const name of packageNames) {
@@ -46,10 +57,13 @@ for (const name of packageNames) {
   for (const dependency of declared) {
     if (dependency.startsWith('@semtel/')) {
       const target = dependency.slice('@semtel/'.length);
-      if (!allowed[name].includes(target)) problems.push(`packages/${name}/package.json: may not depend on ${dependency}`);
+      if (!allowed[name].includes(target))
+        problems.push(`packages/${name}/package.json: may not depend on ${dependency}`);
     }
     if (onlyImporters[dependency] && !onlyImporters[dependency].includes(name)) {
-      problems.push(`packages/${name}/package.json: only ${onlyImporters[dependency].join(', ')} may depend on ${dependency}`);
+      problems.push(
+        `packages/${name}/package.json: only ${onlyImporters[dependency].join(', ')} may depend on ${dependency}`,
+      );
     }
   }
   for (const file of sourceFiles(join(root, 'packages', name, 'src'))) {
@@ -59,13 +73,16 @@ for (const name of packageNames) {
       const relative = file.slice(root.length);
       if (specifier.startsWith('@semtel/')) {
         const target = specifier.slice('@semtel/'.length).split('/')[0];
-        if (target !== name && !allowed[name].includes(target)) problems.push(`${relative}: may not import ${specifier}`);
+        if (target !== name && !allowed[name].includes(target))
+          problems.push(`${relative}: may not import ${specifier}`);
       }
       const bare = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
-      if (onlyImporters[bare] && !onlyImporters[bare].includes(name)) problems.push(`${relative}: only llm-openai may import ${bare}`);
+      if (onlyImporters[bare] && !onlyImporters[bare].includes(name))
+        problems.push(`${relative}: only llm-openai may import ${bare}`);
       if (specifier.startsWith('../') && specifier.split('/').filter((part) => part === '..').length > 1) {
         const resolved = join(file, '..', specifier);
-        if (!resolved.startsWith(join(root, 'packages', name))) problems.push(`${relative}: reaches into another package with ${specifier}`);
+        if (!resolved.startsWith(join(root, 'packages', name)))
+          problems.push(`${relative}: reaches into another package with ${specifier}`);
       }
     }
   }

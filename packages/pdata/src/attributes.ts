@@ -64,7 +64,12 @@ export function fromPlain(value: unknown): AnyValue {
   if (value instanceof Uint8Array) return value;
   if (Array.isArray(value)) return value.map(fromPlain);
   if (typeof value === 'object') {
-    return { kvlist: Object.entries(value as Record<string, unknown>).map(([key, entry]) => ({ key, value: fromPlain(entry) })) };
+    return {
+      kvlist: Object.entries(value as Record<string, unknown>).map(([key, entry]) => ({
+        key,
+        value: fromPlain(entry),
+      })),
+    };
   }
   return String(value);
 }

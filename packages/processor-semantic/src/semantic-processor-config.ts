@@ -51,7 +51,12 @@ export function createSemanticProcessorConfigSchema<LlmConfig>(llmSchema: z.ZodT
         .strictObject({
           enabled: z.boolean().default(true),
           patterns: z
-            .array(z.strictObject({ name: z.string().regex(/^[a-z][a-z0-9_]*$/), regex: z.string().min(1).refine(isValidRegex, 'not a valid regular expression') }))
+            .array(
+              z.strictObject({
+                name: z.string().regex(/^[a-z][a-z0-9_]*$/),
+                regex: z.string().min(1).refine(isValidRegex, 'not a valid regular expression'),
+              }),
+            )
             .default([]),
         })
         .prefault({}),

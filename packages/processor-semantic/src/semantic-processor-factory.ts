@@ -34,7 +34,10 @@ export function createSemanticProcessorFactory<LlmConfig>(
           'classifying offline with the lexical classifier; to classify with an LLM set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible endpoint) or processors.semantic.llm',
         );
       } else {
-        settings.telemetry.logger.info({ classifier: classifier.model, taxonomy: taxonomy.version }, 'classifying with an LLM');
+        settings.telemetry.logger.info(
+          { classifier: classifier.model, taxonomy: taxonomy.version },
+          'classifying with an LLM',
+        );
       }
       const instructionTokens = countTokens(buildInstructions(taxonomy));
       return new SemanticProcessor(

@@ -18,7 +18,11 @@ class RecordingClassifier implements Classifier {
   hang = false;
   failWith: Error | undefined;
 
-  async classify(items: ClassificationItem[], _taxonomy: Taxonomy, signal?: AbortSignal): Promise<ClassificationOutcome> {
+  async classify(
+    items: ClassificationItem[],
+    _taxonomy: Taxonomy,
+    signal?: AbortSignal,
+  ): Promise<ClassificationOutcome> {
     const call = this.calls.length;
     this.calls.push(items);
     if (this.failWith) throw this.failWith;
@@ -55,7 +59,9 @@ class Sink implements TracesConsumer, LogsConsumer {
   }
   spans(): Span[] {
     return this.traces.flatMap((traces) =>
-      traces.resourceSpans.flatMap((resourceSpans) => resourceSpans.scopeSpans.flatMap((scopeSpans) => scopeSpans.spans)),
+      traces.resourceSpans.flatMap((resourceSpans) =>
+        resourceSpans.scopeSpans.flatMap((scopeSpans) => scopeSpans.spans),
+      ),
     );
   }
   async waitForSpans(count: number, timeoutMs = 5000): Promise<Span[]> {
@@ -87,7 +93,9 @@ function chatSpan(userText: string, traceId = id(16), extra: KeyValue[] = []): S
       },
       {
         key: 'gen_ai.output.messages',
-        value: JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'Here you go.' }], finish_reason: 'stop' }]),
+        value: JSON.stringify([
+          { role: 'assistant', parts: [{ type: 'text', content: 'Here you go.' }], finish_reason: 'stop' },
+        ]),
       },
       ...extra,
     ],
@@ -110,7 +118,10 @@ function traces(spans: Span[], scopeName = 'app'): Traces {
   };
 }
 
-function settings(classifier: Classifier, overrides: Partial<SemanticProcessorSettings> = {}): SemanticProcessorSettings {
+function settings(
+  classifier: Classifier,
+  overrides: Partial<SemanticProcessorSettings> = {},
+): SemanticProcessorSettings {
   return {
     taxonomy,
     classifier,
@@ -169,10 +180,15 @@ describe('SemanticProcessor', () => {
   it('classifies the same content once and labels every copy', async () => {
     const classifier = new RecordingClassifier();
     const { processor, sink } = createProcessor(classifier);
-    await processor.consumeTraces(traces([chatSpan('Translate hello to French'), chatSpan('Translate hello to French')]));
+    await processor.consumeTraces(
+      traces([chatSpan('Translate hello to French'), chatSpan('Translate hello to French')]),
+    );
     const spans = await sink.waitForSpans(2);
     expect(classifier.calls.flat()).toHaveLength(1);
-    expect(spans.map((span) => getAttribute(span.attributes, 'semtel.status')).sort()).toEqual(['cached', 'classified']);
+    expect(spans.map((span) => getAttribute(span.attributes, 'semtel.status')).sort()).toEqual([
+      'cached',
+      'classified',
+    ]);
     await processor.consumeTraces(traces([chatSpan('Translate hello to French')]));
     const later = await sink.waitForSpans(3);
     expect(getAttribute((later[2] as Span).attributes, 'semtel.status')).toBe('cached');
@@ -293,7 +309,9 @@ describe('SemanticProcessor', () => {
           {
             resource: createResource(),
             schemaUrl: '',
-            scopeLogs: [{ scope: createScope('@opentelemetry/instrumentation-openai'), schemaUrl: '', logRecords: records }],
+            scopeLogs: [
+              { scope: createScope('@opentelemetry/instrumentation-openai'), schemaUrl: '', logRecords: records },
+            ],
           },
         ],
       };
@@ -373,7 +391,11 @@ describe('SemanticProcessor', () => {
     const other = createLogRecord({ body: 'an ordinary log line' });
     await processor.consumeLogs({
       resourceLogs: [
-        { resource: createResource(), schemaUrl: '', scopeLogs: [{ scope: createScope('x'), schemaUrl: '', logRecords: [record, other] }] },
+        {
+          resource: createResource(),
+          schemaUrl: '',
+          scopeLogs: [{ scope: createScope('x'), schemaUrl: '', logRecords: [record, other] }],
+        },
       ],
     });
     const exported = sink.logs[0]?.resourceLogs[0]?.scopeLogs[0]?.logRecords ?? [];

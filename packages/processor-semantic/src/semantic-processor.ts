@@ -213,7 +213,9 @@ export class SemanticProcessor implements Processor {
     const eventKey = `${span.traceId}:${span.spanId}`;
     const interaction = extractInteraction(span, scopeSpans.scope, this.events.take(eventKey));
     if (this.stopping || this.held.size >= this.settings.maxHeldSpans) {
-      const reason = this.stopping ? 'the service is shutting down' : `hold buffer full (${this.settings.maxHeldSpans} spans)`;
+      const reason = this.stopping
+        ? 'the service is shutting down'
+        : `hold buffer full (${this.settings.maxHeldSpans} spans)`;
       if (interaction === undefined) markSpan(span, SemanticStatus.skippedNoContent, options);
       else markSpan(span, SemanticStatus.unavailable, options, reason);
       this.metrics.status(interaction === undefined ? SemanticStatus.skippedNoContent : SemanticStatus.unavailable);
@@ -241,7 +243,13 @@ export class SemanticProcessor implements Processor {
     return false;
   }
 
-  private hold(span: Span, resourceSpans: ResourceSpans, scopeSpans: ScopeSpans, now: number, waitMs: number): HeldSpan {
+  private hold(
+    span: Span,
+    resourceSpans: ResourceSpans,
+    scopeSpans: ScopeSpans,
+    now: number,
+    waitMs: number,
+  ): HeldSpan {
     const heldSpan: HeldSpan = {
       span,
       resourceSpans,
@@ -316,11 +324,18 @@ export class SemanticProcessor implements Processor {
     if (jobs.length === 0) return;
     // Positional ids keep the output schema identical across full batches, so the prefix caches.
     const ids = positionalItemIds(jobs.length);
-    const items: ClassificationItem[] = jobs.map((job, index) => ({ id: ids[index] as string, transcript: job.item.transcript }));
+    const items: ClassificationItem[] = jobs.map((job, index) => ({
+      id: ids[index] as string,
+      transcript: job.item.transcript,
+    }));
     const startedAt = performance.now();
     try {
       const outcome = await this.classifyWithFallback(items);
-      this.metrics.request(outcome.invalid.length === 0 ? 'success' : 'invalid_items', performance.now() - startedAt, outcome.usage);
+      this.metrics.request(
+        outcome.invalid.length === 0 ? 'success' : 'invalid_items',
+        performance.now() - startedAt,
+        outcome.usage,
+      );
       const resend: BatchItem[] = [];
       jobs.forEach((job, index) => {
         const labels = outcome.labels.get(items[index]?.id as string);
@@ -336,7 +351,10 @@ export class SemanticProcessor implements Processor {
     } catch (error) {
       const kind = (error as { kind?: unknown }).kind;
       this.metrics.request('error', performance.now() - startedAt);
-      this.telemetry.logger.warn({ error: errorMessage(error), kind, items: jobs.length }, 'classification request failed');
+      this.telemetry.logger.warn(
+        { error: errorMessage(error), kind, items: jobs.length },
+        'classification request failed',
+      );
       if ((kind === 'context_length' || kind === 'request_too_large') && jobs.length > 1) {
         this.batcher.resend(
           jobs.map((job) => job.item),
@@ -374,7 +392,8 @@ export class SemanticProcessor implements Processor {
   private redacted(interaction: Interaction): Interaction {
     const redact = this.settings.redact;
     if (redact === undefined) return interaction;
-    const messages = (list: Interaction['messages']) => list.map((message) => ({ ...message, text: redact(message.text) }));
+    const messages = (list: Interaction['messages']) =>
+      list.map((message) => ({ ...message, text: redact(message.text) }));
     return {
       ...interaction,
       systemInstructions: interaction.systemInstructions.map(redact),
@@ -448,7 +467,11 @@ export class SemanticProcessor implements Processor {
       resourceSpans: [...byResource].map(([resourceSpans, byScope]) => ({
         resource: resourceSpans.resource,
         schemaUrl: resourceSpans.schemaUrl,
-        scopeSpans: [...byScope].map(([scopeSpans, spans]) => ({ scope: scopeSpans.scope, schemaUrl: scopeSpans.schemaUrl, spans })),
+        scopeSpans: [...byScope].map(([scopeSpans, spans]) => ({
+          scope: scopeSpans.scope,
+          schemaUrl: scopeSpans.schemaUrl,
+          spans,
+        })),
       })),
     };
     const forwarding = this.forwardHeld(traces, released.length).finally(() => this.forwarding.delete(forwarding));

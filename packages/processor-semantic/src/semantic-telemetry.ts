@@ -17,9 +17,16 @@ export class SemanticTelemetry {
 
   constructor(
     meter: Meter,
-    readers: { samplingRatio: () => number; heldSpans: () => number; queuedItems: () => number; inFlightRequests: () => number },
+    readers: {
+      samplingRatio: () => number;
+      heldSpans: () => number;
+      queuedItems: () => number;
+      inFlightRequests: () => number;
+    },
   ) {
-    this.spans = meter.counter('semtel_genai_spans_total', 'GenAI spans by the semtel.status they left with', ['status']);
+    this.spans = meter.counter('semtel_genai_spans_total', 'GenAI spans by the semtel.status they left with', [
+      'status',
+    ]);
     this.holdSeconds = meter.histogram(
       'semtel_hold_duration_seconds',
       'Time GenAI spans were held before release',
@@ -32,7 +39,10 @@ export class SemanticTelemetry {
     ]);
     this.inputTokens = meter.counter('semtel_llm_input_tokens_total', 'Input tokens sent to the classifier');
     this.outputTokens = meter.counter('semtel_llm_output_tokens_total', 'Output tokens received from the classifier');
-    this.cachedTokens = meter.counter('semtel_llm_cached_input_tokens_total', 'Input tokens served from the prompt cache');
+    this.cachedTokens = meter.counter(
+      'semtel_llm_cached_input_tokens_total',
+      'Input tokens served from the prompt cache',
+    );
     this.interactions = meter.counter('semtel_interactions_total', 'Classified interactions by dimension and label', [
       'dimension',
       'label',
@@ -41,14 +51,20 @@ export class SemanticTelemetry {
       'semtel_released_spans_lost_total',
       'Released GenAI spans that could not be handed downstream within the retry limit',
     );
-    meter.observableGauge('semtel_sampling_ratio', 'The sampling ratio in force (adaptive sampling lowers it under backlog)', [], (observe) =>
-      observe(readers.samplingRatio()),
+    meter.observableGauge(
+      'semtel_sampling_ratio',
+      'The sampling ratio in force (adaptive sampling lowers it under backlog)',
+      [],
+      (observe) => observe(readers.samplingRatio()),
     );
     meter.observableGauge('semtel_held_spans', 'GenAI spans held for classification now', [], (observe) =>
       observe(readers.heldSpans()),
     );
-    meter.observableGauge('semtel_classifier_queue_depth', 'Interactions waiting for a classification request', [], (observe) =>
-      observe(readers.queuedItems()),
+    meter.observableGauge(
+      'semtel_classifier_queue_depth',
+      'Interactions waiting for a classification request',
+      [],
+      (observe) => observe(readers.queuedItems()),
     );
     meter.observableGauge('semtel_classifier_in_flight_requests', 'Classification requests in flight', [], (observe) =>
       observe(readers.inFlightRequests()),

@@ -6,7 +6,10 @@ import { clipText, renderTranscript } from './transcript.js';
 function interaction(turns: number, wordsPerTurn: number): Interaction {
   const messages = [];
   for (let turn = 0; turn < turns; turn += 1) {
-    messages.push({ role: turn % 2 === 0 ? 'user' : 'assistant', text: `turn ${turn} ` + 'lorem ipsum '.repeat(wordsPerTurn) });
+    messages.push({
+      role: turn % 2 === 0 ? 'user' : 'assistant',
+      text: `turn ${turn} ` + 'lorem ipsum '.repeat(wordsPerTurn),
+    });
   }
   return {
     convention: 'otel_latest',

@@ -50,8 +50,12 @@ export function clipText(text: string, maxTokens: number): Line {
  * satisfaction and collaboration depend on), and says explicitly what was left out.
  */
 export function renderTranscript(interaction: Interaction, maxTokens: number): Transcript {
-  const system = interaction.systemInstructions.filter((text) => text.trim() !== '').map((text) => line('system', text));
-  const messages = interaction.messages.filter((message) => message.text.trim() !== '').map((message) => line(message.role, message.text));
+  const system = interaction.systemInstructions
+    .filter((text) => text.trim() !== '')
+    .map((text) => line('system', text));
+  const messages = interaction.messages
+    .filter((message) => message.text.trim() !== '')
+    .map((message) => line(message.role, message.text));
   const output = interaction.output
     .filter((message) => message.text.trim() !== '')
     .map((message) => line(message.role, message.text));
@@ -65,10 +69,25 @@ export function renderTranscript(interaction: Interaction, maxTokens: number): T
   const firstUserBudget = Math.floor(maxTokens * 0.25);
   const outputBudget = Math.floor(maxTokens * 0.25);
 
-  const keptSystem = system.length > 0 ? [clip({ text: system.map((entry) => entry.text).join('\n'), tokens: system.reduce((sum, entry) => sum + entry.tokens, 0) }, systemBudget)] : [];
+  const keptSystem =
+    system.length > 0
+      ? [
+          clip(
+            {
+              text: system.map((entry) => entry.text).join('\n'),
+              tokens: system.reduce((sum, entry) => sum + entry.tokens, 0),
+            },
+            systemBudget,
+          ),
+        ]
+      : [];
   const outputLines = output.map((entry) => clip(entry, Math.floor(outputBudget / output.length)));
-  const firstUserIndex = interaction.messages.findIndex((message) => message.role === 'user' && message.text.trim() !== '');
-  const messageIndexOfLine = interaction.messages.flatMap((message, index) => (message.text.trim() === '' ? [] : [index]));
+  const firstUserIndex = interaction.messages.findIndex(
+    (message) => message.role === 'user' && message.text.trim() !== '',
+  );
+  const messageIndexOfLine = interaction.messages.flatMap((message, index) =>
+    message.text.trim() === '' ? [] : [index],
+  );
   const firstUserLine = messageIndexOfLine.indexOf(firstUserIndex);
   const keptFirst = firstUserLine >= 0 ? clip(messages[firstUserLine] as Line, firstUserBudget) : undefined;
 
@@ -76,7 +95,10 @@ export function renderTranscript(interaction: Interaction, maxTokens: number): T
   let remaining =
     maxTokens -
     markerReserve -
-    [...keptSystem, ...outputLines, ...(keptFirst ? [keptFirst] : [])].reduce((sum, entry) => sum + entry.tokens + 1, 0);
+    [...keptSystem, ...outputLines, ...(keptFirst ? [keptFirst] : [])].reduce(
+      (sum, entry) => sum + entry.tokens + 1,
+      0,
+    );
   const tail: Line[] = [];
   for (let index = messages.length - 1; index > Math.max(firstUserLine, -1); index -= 1) {
     const entry = messages[index] as Line;

@@ -102,7 +102,10 @@ service:
 
   it('reports an invalid config at start and starts nothing', async () => {
     const file = path.join(directory, 'invalid-start.yaml');
-    await writeFile(file, 'receivers: { otlp: }\nservice: { pipelines: { traces: { receivers: [otlp], exporters: [] } } }\n');
+    await writeFile(
+      file,
+      'receivers: { otlp: }\nservice: { pipelines: { traces: { receivers: [otlp], exporters: [] } } }\n',
+    );
     const { io, output } = capture();
     expect(await runCli(['start', `--config=${file}`], io)).toBe(1);
     expect(output.stderr).toContain('the configuration is invalid; nothing was started');
