@@ -68,9 +68,9 @@ describe('@opentelemetry/instrumentation-openai (content in log records) → sem
       span.end();
     });
     expect(appLlm.modelRequests).toHaveLength(calls + 1);
-    // The log records first: semtel holds each span only as long as it must, and a span whose
-    // content arrived before it is classified at once.
-    await app.flush('logs-first');
+    // The spans first, on a freshly started semtel: each span waits (up to join_wait) for the
+    // log records that carry its content, and is classified once they arrive.
+    await app.flush('spans-first');
     expect(app.logTee.exported.length).toBeGreaterThan(0);
 
     const report = await checkDelivery(app, stack.sink, 30_000);
@@ -91,10 +91,10 @@ describe('@opentelemetry/instrumentation-openai (content in log records) → sem
     expect(appLlm.modelRequests).toHaveLength(calls + 1);
   });
 
-  it('also joins log events that arrive after their span', async () => {
+  it('also joins log events that arrive before their span', async () => {
     const before = stack.sink.spanCount;
     const calls = await runConversations(app.tracer, chat, { round: 'second visit' });
-    await app.flush('spans-first');
+    await app.flush('logs-first');
     const report = await checkDelivery(app, stack.sink, 30_000);
     const fresh = report.genAi.filter(({ span }) =>
       app.spanTee.exported

@@ -3,8 +3,8 @@
  * OTLP exporters send every batch both to semtel and straight to a reference sink, and a few
  * multi-turn conversations run under manual (non-GenAI) parent spans.
  */
-import type { Context, Span as ApiSpan, Tracer } from '@opentelemetry/api';
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Span as ApiSpan, Tracer } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -99,9 +99,7 @@ export async function startAppTelemetry(target: { httpEndpoint: string }, servic
   tracerProvider.register();
   const loggerProvider = new LoggerProvider({
     resource,
-    processors: [
-      new BatchLogRecordProcessor({ exporter: logTee, scheduledDelayMillis: 60_000, maxQueueSize: 4096 }),
-    ],
+    processors: [new BatchLogRecordProcessor({ exporter: logTee, scheduledDelayMillis: 60_000, maxQueueSize: 4096 })],
   });
   logs.setGlobalLoggerProvider(loggerProvider);
   const checkFailures = (): void => {
@@ -134,7 +132,12 @@ export async function startAppTelemetry(target: { httpEndpoint: string }, servic
 }
 
 /** Runs `work` inside an active span of the app's own tracer. */
-function inSpan<T>(tracer: Tracer, name: string, options: Parameters<Tracer['startSpan']>[1], work: (span: ApiSpan) => Promise<T>): Promise<T> {
+function inSpan<T>(
+  tracer: Tracer,
+  name: string,
+  options: Parameters<Tracer['startSpan']>[1],
+  work: (span: ApiSpan) => Promise<T>,
+): Promise<T> {
   return tracer.startActiveSpan(name, options ?? {}, async (span) => {
     try {
       return await work(span);
@@ -191,11 +194,6 @@ export async function runConversations(
     }
   }
   return calls;
-}
-
-/** The active context, for clients that take one explicitly. */
-export function activeContext(): Context {
-  return context.active();
 }
 
 export interface DeliveryReport {
@@ -257,7 +255,10 @@ export async function checkLogDelivery(app: AppTelemetry, sink: OtlpSink, timeou
   expect(sink.logRecordCount).toBe(sent);
   const order = (entries: ReturnType<OtlpSink['logRecords']>) =>
     entries
-      .map((entry) => ({ ...entry, sortKey: `${entry.logRecord.spanId}:${entry.logRecord.timeUnixNano}:${entry.logRecord.eventName}` }))
+      .map((entry) => ({
+        ...entry,
+        sortKey: `${entry.logRecord.spanId}:${entry.logRecord.timeUnixNano}:${entry.logRecord.eventName}`,
+      }))
       .sort((left, right) => (left.sortKey < right.sortKey ? -1 : left.sortKey > right.sortKey ? 1 : 0))
       .map(({ sortKey: _sortKey, ...entry }) => entry);
   expect(order(sink.logRecords())).toEqual(order(app.reference.logRecords()));

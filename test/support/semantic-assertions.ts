@@ -83,7 +83,8 @@ export function labelProblems(span: Span, taxonomy: Taxonomy, expected: { model:
     if (actual !== value) problems.push(`roll-up ${prefix}.${name}=${describe(actual)}, the labels imply ${value}`);
   }
   const model = getStringAttribute(span.attributes, `${prefix}.classifier.model`);
-  if (model !== expected.model) problems.push(`${prefix}.classifier.model=${String(model)}, expected ${expected.model}`);
+  if (model !== expected.model)
+    problems.push(`${prefix}.classifier.model=${String(model)}, expected ${expected.model}`);
   const version = getStringAttribute(span.attributes, `${prefix}.taxonomy.version`);
   if (version !== taxonomy.version)
     problems.push(`${prefix}.taxonomy.version=${String(version)}, expected ${taxonomy.version}`);

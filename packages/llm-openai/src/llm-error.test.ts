@@ -125,3 +125,42 @@ describe('redactSecrets', () => {
     expect(redactSecrets('abc', ['a'])).toBe('abc');
   });
 });
+
+describe('toLlmError: the sorting the orchestrator acts on', () => {
+  it('treats slow_down and Azure 429s as rate limits, with their retry hints', () => {
+    const slowDown = toLlmError(
+      apiError(429, { message: 'Please reduce your rate of requests.', type: 'rate_limit_error', code: 'slow_down' }),
+    );
+    expect(slowDown).toMatchObject({ kind: 'rate_limited', retryable: true });
+    const azure = toLlmError(
+      apiError(
+        429,
+        {
+          message:
+            'Requests to the ChatCompletions_Create Operation have exceeded token rate limit of your current AIServices S0 pricing tier. Please retry after 37 seconds.',
+          code: '429',
+        },
+        { 'retry-after-ms': '36500', 'retry-after': '37' },
+      ),
+    );
+    expect(azure).toMatchObject({ kind: 'rate_limited', retryAfterMs: 36_500 });
+  });
+
+  it('sorts every billing code as quota_exhausted, never retryable', () => {
+    for (const code of [
+      'billing_hard_limit_reached',
+      'credit_balance_exhausted',
+      'project_spend_limit_exceeded',
+      'organization_usage_limit_exceeded',
+    ]) {
+      const error = toLlmError(apiError(429, { message: 'billing', type: 'insufficient_quota', code }));
+      expect([code, error.kind, error.retryable]).toEqual([code, 'quota_exhausted', false]);
+    }
+  });
+
+  it('keeps the fail-fast kinds not retryable', () => {
+    expect(new LlmError('unavailable', 'circuit open').retryable).toBe(false);
+    expect(new LlmError('over_budget', 'budget spent').retryable).toBe(false);
+  });
+});
+

@@ -326,6 +326,7 @@ describe('SemanticProcessor', () => {
     expect(getAttribute(first.attributes, 'semtel.status')).toBe('classified');
 
     const spanFirst = { traceId: id(16), spanId: id(8) };
+    expect(classifier.calls.flat()).toHaveLength(1);
     const second = eventSpan(spanFirst.traceId, spanFirst.spanId);
     await processor.consumeTraces(traces([second], '@opentelemetry/instrumentation-openai'));
     expect(sink.spans()).toHaveLength(1);
@@ -437,5 +438,66 @@ describe('SemanticProcessor', () => {
     await second.sink.waitForSpans(1);
     expect(getAttribute(other.attributes, 'semtel.status')).toBe('over_budget');
     expect(getAttribute(other.attributes, 'semtel.domain')).toBeUndefined();
+  });
+
+  it('holds a span from a log-based producer for its events even before any event was seen', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier, { joinWaitMs: 2000 });
+    const traceId = id(16);
+    const spanId = id(8);
+    const span = createSpan({
+      traceId,
+      spanId,
+      name: 'chat gpt-4o-mini',
+      kind: SpanKind.CLIENT,
+      attributes: [
+        { key: 'gen_ai.operation.name', value: 'chat' },
+        { key: 'gen_ai.system', value: 'openai' },
+      ],
+    });
+    await processor.consumeTraces(traces([span], '@opentelemetry/instrumentation-openai'));
+    expect(sink.spans()).toHaveLength(0);
+    await processor.consumeLogs({
+      resourceLogs: [
+        {
+          resource: createResource(),
+          schemaUrl: '',
+          scopeLogs: [
+            {
+              scope: createScope('@opentelemetry/instrumentation-openai'),
+              schemaUrl: '',
+              logRecords: [
+                createLogRecord({
+                  traceId,
+                  spanId,
+                  eventName: 'gen_ai.user.message',
+                  body: { kvlist: [{ key: 'content', value: 'What is the capital of Peru?' }] },
+                }),
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    await sink.waitForSpans(1);
+    expect(getAttribute(span.attributes, 'semtel.status')).toBe('classified');
+  });
+
+  it('does not hold content-less spans of producers that put content on the span', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier, { joinWaitMs: 2000 });
+    const span = createSpan({
+      traceId: id(16),
+      spanId: id(8),
+      name: 'chat gpt-4o',
+      kind: SpanKind.CLIENT,
+      attributes: [
+        { key: 'gen_ai.operation.name', value: 'chat' },
+        { key: 'gen_ai.provider.name', value: 'openai' },
+      ],
+    });
+    await processor.consumeTraces(traces([span], 'my-app'));
+    expect(sink.spans()).toHaveLength(1);
+    expect(getAttribute(span.attributes, 'semtel.status')).toBe('skipped_no_content');
   });
 });

@@ -13,6 +13,7 @@ import {
   strippedLogRecord,
 } from '@semtel/genai';
 import type { LogRecord, Logs, ResourceSpans, ScopeSpans, Span, Traces } from '@semtel/pdata';
+import { hasAttribute } from '@semtel/pdata';
 import { AdaptiveSampler } from './adaptive-sampler.js';
 import { GenAiEventBuffer } from './genai-event-buffer.js';
 import type { BatchItem } from './interaction-batcher.js';
@@ -71,6 +72,9 @@ interface ClassificationJob {
 /** How long log-based GenAI events count as "seen", making content-less spans wait for theirs. */
 const eventProducerWindowMs = 10 * 60_000;
 const forwardRetryLimitMs = 60_000;
+/** Instrumentation scopes known to send GenAI message content only as log records. */
+const logEventProducerScopes =
+  /^@opentelemetry\/instrumentation-(openai|genai|google-genai|bedrock|vertexai|langchain)|^opentelemetry\.instrumentation\./;
 
 /**
  * The semantic processor. GenAI spans with content are held while their interaction is
@@ -211,7 +215,8 @@ export class SemanticProcessor implements Processor {
       return true;
     }
     const eventKey = `${span.traceId}:${span.spanId}`;
-    const interaction = extractInteraction(span, scopeSpans.scope, this.events.take(eventKey));
+    const buffered = this.events.peek(eventKey);
+    const interaction = extractInteraction(span, scopeSpans.scope, buffered);
     if (this.stopping || this.held.size >= this.settings.maxHeldSpans) {
       const reason = this.stopping
         ? 'the service is shutting down'
@@ -221,18 +226,24 @@ export class SemanticProcessor implements Processor {
       this.metrics.status(interaction === undefined ? SemanticStatus.skippedNoContent : SemanticStatus.unavailable);
       return true;
     }
+    // Content may still come as log records (instrumentation-openai sends it only that way); a
+    // span with only its system instructions on it waits for the turns the same way.
+    if (
+      !hasConversation(interaction) &&
+      this.settings.joinWaitMs > 0 &&
+      this.mayGetContentFromLogs(span, scopeSpans, now)
+    ) {
+      const heldSpan = this.hold(span, resourceSpans, scopeSpans, now, this.settings.joinWaitMs);
+      heldSpan.eventKey = eventKey;
+      this.waitingForEvents.set(eventKey, heldSpan);
+      return false;
+    }
     if (interaction === undefined) {
-      // Content may still come as log records (instrumentation-openai sends it only that way).
-      if (this.settings.joinWaitMs > 0 && this.events.seenWithin(eventProducerWindowMs, now)) {
-        const heldSpan = this.hold(span, resourceSpans, scopeSpans, now, this.settings.joinWaitMs);
-        heldSpan.eventKey = eventKey;
-        this.waitingForEvents.set(eventKey, heldSpan);
-        return false;
-      }
       markSpan(span, SemanticStatus.skippedNoContent, options);
       this.metrics.status(SemanticStatus.skippedNoContent);
       return true;
     }
+    if (buffered !== undefined) this.events.take(eventKey);
     const cached = this.cache.get(interactionContentKey(interaction));
     if (cached) {
       this.label(span, cached, SemanticStatus.cached, now);
@@ -241,6 +252,18 @@ export class SemanticProcessor implements Processor {
     const heldSpan = this.hold(span, resourceSpans, scopeSpans, now, this.settings.maxHoldMs);
     this.classify(heldSpan, interaction);
     return false;
+  }
+
+  /**
+   * Whether a content-less span is worth holding for `join_wait`: log-based GenAI events were
+   * seen lately, or the span looks like a producer that sends content only as log records (the
+   * 1.28–1.36 conventions mark spans with `gen_ai.system` and no `gen_ai.provider.name`), so
+   * its events can still be joined when the span arrives first on a freshly started service.
+   */
+  private mayGetContentFromLogs(span: Span, scopeSpans: ScopeSpans, now: number): boolean {
+    if (this.events.seenWithin(eventProducerWindowMs, now)) return true;
+    if (logEventProducerScopes.test(scopeSpans.scope.name)) return true;
+    return hasAttribute(span.attributes, 'gen_ai.system') && !hasAttribute(span.attributes, 'gen_ai.provider.name');
   }
 
   private hold(
@@ -266,21 +289,28 @@ export class SemanticProcessor implements Processor {
   }
 
   private expire(heldSpan: HeldSpan): void {
-    if (heldSpan.eventKey !== undefined) {
-      this.release(heldSpan, SemanticStatus.skippedNoContent);
+    const eventKey = heldSpan.eventKey;
+    if (eventKey !== undefined) {
+      // The join wait is over: classify what did arrive (instructions only, say), if anything.
+      const interaction = extractInteraction(heldSpan.span, heldSpan.scopeSpans.scope, this.events.peek(eventKey));
+      if (interaction === undefined) this.release(heldSpan, SemanticStatus.skippedNoContent);
+      else this.beginClassification(heldSpan, eventKey, interaction);
       return;
     }
     this.release(heldSpan, SemanticStatus.timeout, `not classified within max_hold (${this.settings.maxHoldMs} ms)`);
   }
 
   private tryJoin(heldSpan: HeldSpan, key: string): void {
-    const records = this.events.peek(key);
-    const interaction = extractInteraction(heldSpan.span, heldSpan.scopeSpans.scope, records);
-    if (interaction === undefined) return;
+    const interaction = extractInteraction(heldSpan.span, heldSpan.scopeSpans.scope, this.events.peek(key));
+    if (interaction === undefined || !hasConversation(interaction)) return;
+    this.beginClassification(heldSpan, key, interaction);
+  }
+
+  /** Ends a span's wait for its log events; it gets the rest of its max_hold for classification. */
+  private beginClassification(heldSpan: HeldSpan, key: string, interaction: Interaction): void {
     this.events.take(key);
     this.waitingForEvents.delete(key);
     heldSpan.eventKey = undefined;
-    // The join wait is over; the span now gets the rest of its max_hold for classification.
     clearTimeout(heldSpan.timer);
     const remaining = this.settings.maxHoldMs - (Date.now() - heldSpan.heldAt);
     heldSpan.timer = setTimeout(() => this.expire(heldSpan), Math.max(0, remaining));
@@ -508,6 +538,11 @@ export class SemanticProcessor implements Processor {
     if (!this.next.traces) throw new Error('the semantic processor has no next traces consumer');
     await this.next.traces.consumeTraces(traces);
   }
+}
+
+/** True when the interaction has turns or output, not only system instructions. */
+function hasConversation(interaction: Interaction | undefined): boolean {
+  return interaction !== undefined && (interaction.messages.length > 0 || interaction.output.length > 0);
 }
 
 /** A copy of the request whose GenAI content log records have lost their content; the rest is shared. */

@@ -294,6 +294,23 @@ describe('FakeOpenAiServer faults', () => {
     expect(((await limited.json()) as { error: { type: string } }).error.type).toBe('requests');
   });
 
+  it('drops connections while down, records charged tokens, and slows down with the prompt size', async () => {
+    await start({ faults: { down: true } });
+    const failed = await post('/v1/chat/completions', chatBody()).then(
+      () => 'answered',
+      () => 'failed',
+    );
+    expect(failed).toBe('failed');
+    expect(server?.requests[0]?.outcome).toBe('down');
+    server?.setFaults({ rateLimits: { tokensPerMinute: 100_000 }, latencyPerPromptTokenMs: 0.01 });
+    const answered = await post('/v1/chat/completions', chatBody({ max_completion_tokens: 100 }));
+    expect(answered.status).toBe(200);
+    const body = (await answered.json()) as ChatCompletion;
+    const record = server?.requests[1];
+    expect(record?.chargedTokens).toBe(body.usage.prompt_tokens + 100);
+    expect(record?.receivedAt).toBeGreaterThan(0);
+  });
+
   it('refuses a request larger than the whole tokens-per-minute limit', async () => {
     await start({ faults: { rateLimits: { tokensPerMinute: 50 } } });
     const response = await post('/v1/chat/completions', chatBody());

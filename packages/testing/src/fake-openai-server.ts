@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -53,6 +54,10 @@ export interface FakeOpenAiFaults {
   latencyMs?: number;
   /** Extra delay per output token, to mimic generation time. */
   latencyPerOutputTokenMs?: number;
+  /** Extra delay per prompt token (prefill), so latency grows with the request's size. */
+  latencyPerPromptTokenMs?: number;
+  /** The endpoint is down: every model request's connection is dropped without an answer. */
+  down?: boolean;
   /** Answer every `json_schema` response format with a 400, like endpoints that lack Structured Outputs. */
   rejectJsonSchema?: boolean;
   /** RPM/TPM enforcement; when set, every model response carries `x-ratelimit-*` headers. */
@@ -100,6 +105,10 @@ export interface FakeOpenAiRequest {
   stream?: boolean;
   /** What the fake did: `ok`, a behaviour kind, or another error name. Unset while unanswered. */
   outcome?: string;
+  /** When the request arrived (epoch ms). */
+  receivedAt?: number;
+  /** Tokens charged against the TPM limit (prompt + max output), when the rate limiter admitted it. */
+  chargedTokens?: number;
   status?: number;
   usage?: FakeOpenAiUsage;
 }
@@ -149,6 +158,8 @@ export class FakeOpenAiServer {
     private readonly options: FakeOpenAiServerOptions,
   ) {
     this.setFaults(options.faults ?? {});
+    // Every paused answer listens on this signal; under load there are many at once.
+    setMaxListeners(0, this.closing.signal);
   }
 
   static async start(options: FakeOpenAiServerOptions = {}): Promise<FakeOpenAiServer> {
@@ -231,6 +242,7 @@ export class FakeOpenAiServer {
       endpoint: 'unknown',
       authentication: request.headers['api-key'] ? 'api-key' : request.headers.authorization ? 'bearer' : 'none',
     };
+    record.receivedAt = Date.now();
     this.requests.push(record);
     const bodyText = await readBody(request, this.options.maximumBodyBytes ?? 16 * 1024 * 1024);
     if (bodyText === undefined) {
@@ -307,6 +319,11 @@ export class FakeOpenAiServer {
     endpoint: 'chat.completions' | 'responses',
   ): Promise<void> {
     const faults = this.faults;
+    if (faults.down) {
+      record.outcome = 'down';
+      response.socket?.destroy();
+      return;
+    }
     const behaviour = this.queue.shift() ?? faults.behaviour;
     if (behaviour?.kind === 'hang') {
       record.outcome = 'hang';
@@ -320,6 +337,7 @@ export class FakeOpenAiServer {
     const promptTokenCount = promptSequence.length + replyPrimingTokens;
     if (this.limiter) {
       const verdict = this.limiter.admit(promptTokenCount + call.maximumOutputTokens);
+      if (verdict.allowed) record.chargedTokens = promptTokenCount + call.maximumOutputTokens;
       if (!verdict.allowed && verdict.type === 'too_large') {
         return this.fail(
           response,
@@ -396,6 +414,7 @@ export class FakeOpenAiServer {
       completionTokens: countTokens(content),
       cachedTokens: this.cachedTokens(promptSequence),
     };
+    if (faults.latencyPerPromptTokenMs) await this.pause(faults.latencyPerPromptTokenMs * usage.promptTokens);
     if (faults.latencyPerOutputTokenMs) await this.pause(faults.latencyPerOutputTokenMs * usage.completionTokens);
     if (this.closing.signal.aborted) return;
     record.usage = usage;
