@@ -85,14 +85,14 @@ export class EndpointRateLimiter {
   }
 
   /**
-   * How long a request of `tokens` would wait behind the ones already queued: the router's measure
-   * of how busy this endpoint is.
+   * How long `requests` requests of `tokens` in total would wait behind the ones already queued: the
+   * router's measure of how busy this endpoint is.
    */
-  estimatedWaitMs(tokens: number): number {
+  estimatedWaitMs(tokens: number, requests = 1): number {
     const queuedTokens = this.waiters.reduce((sum, waiter) => sum + waiter.tokens, 0) + tokens;
     return Math.max(
       this.pausedUntil - this.now(),
-      this.requests?.waitMs(this.waiters.length + 1, true) ?? 0,
+      this.requests?.waitMs(this.waiters.length + requests, true) ?? 0,
       this.tokens?.waitMs(queuedTokens, true) ?? 0,
       0,
     );

@@ -59,12 +59,15 @@ export class EndpointRouter {
 }
 
 /**
- * How long a request would wait at this endpoint: the rate-limit queue, plus, when every concurrency
- * slot is taken, a share of the average request duration per request queued ahead.
+ * How long a request of `tokens` would wait at this endpoint before being sent: for rate-limit capacity
+ * behind the requests already queued (those waiting for a concurrency slot are assumed the same size),
+ * or for a concurrency slot while every slot is in flight, whichever is longer.
  */
-function expectedWaitMs(endpoint: LlmEndpoint, tokens: number): number {
-  const { concurrency } = endpoint;
+export function expectedWaitMs(endpoint: LlmEndpoint, tokens: number): number {
+  const { concurrency, limiter } = endpoint;
+  const ahead = concurrency.queued;
+  const rateWait = limiter.estimatedWaitMs(tokens * (ahead + 1), ahead + 1);
   const slotWait =
-    concurrency.inFlight >= concurrency.limit ? ((concurrency.queued + 1) / concurrency.limit) * endpoint.averageLatencyMs : 0;
-  return endpoint.limiter.estimatedWaitMs(tokens) + slotWait;
+    concurrency.inFlight >= concurrency.limit ? ((ahead + 1) / concurrency.limit) * endpoint.averageLatencyMs : 0;
+  return Math.max(rateWait, slotWait);
 }

@@ -8,6 +8,7 @@ describe('openAiClassifierConfigSchema', () => {
       timeout: 20_000,
       timeout_per_1k_tokens: 3_000,
       max_timeout: 120_000,
+      max_queue_wait: 15_000,
       response_format: 'auto',
       temperature: 0,
       retry: { max_attempts: 3, initial_backoff: 500, max_backoff: 20_000, max_retry_delay: 60_000 },

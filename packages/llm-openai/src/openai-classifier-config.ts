@@ -126,6 +126,12 @@ export const openAiClassifierConfigSchema = z
     timeout_per_1k_tokens: durationSchema.default(3_000),
     /** Upper bound of the scaled timeout. */
     max_timeout: durationSchema.pipe(z.number().positive()).default(120_000),
+    /**
+     * Longest expected wait for rate-limit capacity or a concurrency slot before a request is sent; a
+     * longer one fails at once (`rate_limited` with `retryAfterMs`) instead of queueing. Keep it below the
+     * processor's max_hold minus a typical request's duration, so queued requests are not abandoned.
+     */
+    max_queue_wait: durationSchema.default(15_000),
     /** `auto` tries `json_schema` and falls back to `json_object` for good once the endpoint refuses it. */
     response_format: z.enum(['auto', 'json_schema', 'json_object']).default('auto'),
     /**

@@ -15,7 +15,7 @@ import type {
 } from '@semtel/classifier';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { CircuitState } from './circuit-breaker.js';
-import { EndpointRouter } from './endpoint-router.js';
+import { EndpointRouter, expectedWaitMs } from './endpoint-router.js';
 import type { RouteChoice } from './endpoint-router.js';
 import { LlmEndpoint } from './llm-endpoint.js';
 import type { EndpointResponse } from './llm-endpoint.js';
@@ -269,14 +269,15 @@ export class OpenAiClassifier implements Classifier {
       const choice = this.router.choose(charge, avoid);
       if (!choice.endpoint) throw this.noEndpoint(choice, charge, lastError);
       const endpoint = choice.endpoint;
-      // The soonest endpoint cannot send within the longest wait we accept: say so now, send nothing.
-      const waitMs = endpoint.limiter.estimatedWaitMs(charge);
-      if (waitMs > this.config.retry.max_retry_delay) {
+      // Even the soonest endpoint cannot send within the longest queue wait accepted: say so now and send
+      // nothing, rather than queue a request whose caller gives up while it waits or is in flight.
+      const waitMs = expectedWaitMs(endpoint, charge);
+      if (waitMs > this.config.max_queue_wait) {
         endpoint.breaker.releaseProbe();
         this.rejected('rate_limited');
         throw new LlmError(
           'rate_limited',
-          `LLM rate limit of ${endpoint.name} reached: capacity for this request in ${Math.ceil(waitMs / 1000)} s, above retry.max_retry_delay`,
+          `LLM endpoints saturated: capacity for this request at ${endpoint.name} in about ${Math.ceil(waitMs / 1000)} s, above max_queue_wait`,
           { retryAfterMs: waitMs },
         );
       }

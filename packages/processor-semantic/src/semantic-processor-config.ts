@@ -22,8 +22,8 @@ export function createSemanticProcessorConfigSchema<LlmConfig>(llmSchema: z.ZodT
       taxonomy: taxonomyConfigSchema.default('default'),
       batch: z
         .strictObject({
-          max_tokens: z.number().int().min(500).default(8000),
-          max_items: z.number().int().min(1).max(100).default(20),
+          max_tokens: z.number().int().min(500).default(12000),
+          max_items: z.number().int().min(1).max(100).default(30),
           max_wait: durationSchema.default(2000),
         })
         .prefault({}),
