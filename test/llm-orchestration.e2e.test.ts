@@ -31,7 +31,9 @@ const taxonomy: Taxonomy = {
 const apiKey = 'sk-orchestration-e2e-0123456789';
 
 function batch(index: number): ClassificationItem[] {
-  return [{ id: 'i1', transcript: `user: How do I fix TypeScript compile error number ${index} in my software project?` }];
+  return [
+    { id: 'i1', transcript: `user: How do I fix TypeScript compile error number ${index} in my software project?` },
+  ];
 }
 
 const servers: FakeOpenAiServer[] = [];
@@ -186,7 +188,8 @@ describe('LLM orchestration against fake endpoints', () => {
       { observer: { onCircuitState: (endpoint, state) => circuitStates.push(`${endpoint}:${state}`) } },
     );
     const kinds: string[] = [];
-    for (let round = 0; round < 6; round += 1) kinds.push((await failure(classifier.classify(batch(round), taxonomy))).kind);
+    for (let round = 0; round < 6; round += 1)
+      kinds.push((await failure(classifier.classify(batch(round), taxonomy))).kind);
     expect(kinds.slice(0, 2)).toEqual(['network', 'network']);
     expect(kinds.slice(2)).toEqual(['unavailable', 'unavailable', 'unavailable', 'unavailable']);
     const sent = first.modelRequests.length + second.modelRequests.length;

@@ -3,7 +3,8 @@
 // enforce RPM and TPM with OpenAI-style headers and whose latency grows with tokens. Load is offered
 // open-loop at 3× what the limits allow, the way the semantic processor offers batches: each batch has
 // an AbortSignal of max_hold, and at most --max-pending batches wait at once (the rest are shed, i.e.
-// released unlabelled). Needs a build (`npx tsc -b packages/llm-openai packages/testing`).
+// released unlabelled); the classifier's max_queue_wait (default 15 s) fails batches fast instead of
+// queueing them past max_hold. Needs a build (`npx tsc -b packages/llm-openai packages/testing`).
 //
 //   node test/bench/rate-limit.bench.mjs [--duration 90] [--tpm 400000] [--rpm 1000] [--items 8]
 //                                        [--load 3] [--max-hold 30] [--max-pending 256] [--only single|failover]
@@ -12,6 +13,7 @@
 // Benchmarks measure; they never assert.
 import { cpus, platform, release } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { clearInterval, setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { defaultTaxonomy } from '@semtel/classifier';
@@ -108,7 +110,7 @@ async function offer(classifier, ratePerSecond, during = () => {}) {
       }
       const batchStarted = performance.now();
       const promise = classifier
-        .classify(makeBatch(), taxonomy, AbortSignal.timeout(maxHoldMs))
+        .classify(makeBatch(), taxonomy, globalThis.AbortSignal.timeout(maxHoldMs))
         .then(
           () => {
             results.classified += 1;
@@ -132,7 +134,9 @@ async function offer(classifier, ratePerSecond, during = () => {}) {
 
 /** Server-side view: what the fake admitted (charged against TPM), and how many it answered 429. */
 function serverFigures(server, runStart, runEnd) {
-  const requests = server.modelRequests.filter((request) => request.receivedAt >= runStart && request.receivedAt <= runEnd);
+  const requests = server.modelRequests.filter(
+    (request) => request.receivedAt >= runStart && request.receivedAt <= runEnd,
+  );
   const admitted = requests.filter((request) => request.chargedTokens !== undefined);
   return {
     requests: requests.length,
@@ -181,11 +185,17 @@ function printResults(label, results, events) {
   const latencies = results.latencies.sort((left, right) => left - right);
   const http = httpLatencies(events);
   const failed = [...results.failed].map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none';
-  console.log(`  batches offered ${results.offered}, classified ${results.classified}, shed at max_pending ${results.shed}, failed: ${failed}`);
+  console.log(
+    `  batches offered ${results.offered}, classified ${results.classified}, shed at max_pending ${results.shed}, failed: ${failed}`,
+  );
   console.log(
     `  ${label} latency (queue + retries + HTTP): p50 ${percentile(latencies, 0.5).toFixed(0)} ms, p99 ${percentile(latencies, 0.99).toFixed(0)} ms`,
   );
-  console.log(`  HTTP request latency: p50 ${percentile(http, 0.5).toFixed(0)} ms, p99 ${percentile(http, 0.99).toFixed(0)} ms`);
+  console.log(
+    `  HTTP request latency: p50 ${percentile(http, 0.5).toFixed(0)} ms, p99 ${percentile(http, 0.99).toFixed(0)} ms`,
+  );
+  const abandoned = events.filter((event) => event.outcome === 'aborted').length;
+  console.log(`  requests sent but abandoned in flight (max_hold fired): ${abandoned} of ${events.length}`);
 }
 
 async function singleEndpoint(charge) {
@@ -197,7 +207,13 @@ async function singleEndpoint(charge) {
   const events = [];
   const limits = [];
   const classifier = new OpenAiClassifier(
-    { base_url: server.baseUrl, api_key: apiKey, rpm: requestsPerMinute, tpm: tokensPerMinute, max_output_tokens: maxOutputTokens },
+    {
+      base_url: server.baseUrl,
+      api_key: apiKey,
+      rpm: requestsPerMinute,
+      tpm: tokensPerMinute,
+      max_output_tokens: maxOutputTokens,
+    },
     {
       onRequest: (event) => events.push(event),
       observer: { onConcurrencyLimit: (_endpoint, limit) => limits.push(limit) },
@@ -226,7 +242,9 @@ async function singleEndpoint(charge) {
     `  requests answered 429: ${figures.limited} of ${figures.requests} = ${((100 * figures.limited) / Math.max(1, figures.requests)).toFixed(2)}%`,
   );
   printResults('batch', results, events);
-  console.log(`  concurrency limit: final ${classifier.snapshot().endpoints[0]?.concurrencyLimit}, changes ${limits.length}`);
+  console.log(
+    `  concurrency limit: final ${classifier.snapshot().endpoints[0]?.concurrencyLimit}, changes ${limits.length}`,
+  );
   await server.close();
 }
 
@@ -250,7 +268,9 @@ async function failover(charge) {
   console.log(
     `Run 2: endpoint a TPM ${limitsA.tokensPerMinute}, endpoint b TPM ${limitsB.tokensPerMinute}; b goes down at t=${durationMs / 2000} s;`,
   );
-  console.log(`       offered ${loadFactor}× the combined capacity = ${(combined * 60 * loadFactor).toFixed(1)} batches/min for ${durationMs / 1000} s`);
+  console.log(
+    `       offered ${loadFactor}× the combined capacity = ${(combined * 60 * loadFactor).toFixed(1)} batches/min for ${durationMs / 1000} s`,
+  );
   const runStart = Date.now();
   let down = false;
   const results = await offer(classifier, combined * loadFactor, (elapsed) => {
@@ -275,16 +295,24 @@ async function failover(charge) {
       `  ${label}: share of tokens served a ${((100 * served.a) / Math.max(1, total)).toFixed(1)}%, b ${((100 * served.b) / Math.max(1, total)).toFixed(1)}% (capacity split ${((100 * limitsA.tokensPerMinute) / (limitsA.tokensPerMinute + limitsB.tokensPerMinute)).toFixed(1)}% / ${((100 * limitsB.tokensPerMinute) / (limitsA.tokensPerMinute + limitsB.tokensPerMinute)).toFixed(1)}% while both are up)`,
     );
   }
-  const byEndpoint = (name, outcome) => events.filter((event) => event.endpoint === name && event.outcome === outcome).length;
+  const byEndpoint = (name, outcome) =>
+    events.filter((event) => event.endpoint === name && event.outcome === outcome).length;
   console.log(
     `  requests: a ok ${byEndpoint('a', 'success')} / 429 ${byEndpoint('a', 'rate_limited')}; b ok ${byEndpoint('b', 'success')} / 429 ${byEndpoint('b', 'rate_limited')} / network errors after going down ${byEndpoint('b', 'network')}`,
   );
   printResults('batch', results, events);
-  console.log(`  circuits at the end: ${classifier.snapshot().endpoints.map((endpoint) => `${endpoint.name} ${endpoint.circuit}`).join(', ')}`);
+  console.log(
+    `  circuits at the end: ${classifier
+      .snapshot()
+      .endpoints.map((endpoint) => `${endpoint.name} ${endpoint.circuit}`)
+      .join(', ')}`,
+  );
   await Promise.all([a.close(), b.close()]);
 }
 
-console.log(`rate-limit bench — node ${process.version}, ${platform()} ${release()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
+console.log(
+  `rate-limit bench — node ${process.version}, ${platform()} ${release()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
+);
 const charge = await chargePerBatch();
 if (args.only !== 'failover') await singleEndpoint(charge);
 if (args.only !== 'single') await failover(charge);

@@ -32,7 +32,7 @@ function endpoint(name: string, overrides: Partial<ResolvedEndpoint> = {}): LlmE
 /** A deterministic sequence standing in for Math.random. */
 function sequence(): () => number {
   let index = 0;
-  return () => ((index++ * 0.618034) % 1);
+  return () => (index++ * 0.618034) % 1;
 }
 
 describe('EndpointRouter', () => {
@@ -80,7 +80,8 @@ describe('EndpointRouter', () => {
     const second = endpoint('second');
     const fallback = endpoint('fallback', { fallback: true });
     const router = new EndpointRouter([first, second, fallback], sequence());
-    for (let index = 0; index < 10; index += 1) expect(router.choose(1, new Set([first])).endpoint?.name).toBe('second');
+    for (let index = 0; index < 10; index += 1)
+      expect(router.choose(1, new Set([first])).endpoint?.name).toBe('second');
     expect(router.choose(1, new Set([first, second])).endpoint?.name).not.toBe('fallback');
     first.breaker.openFor(10_000, 'quota exhausted');
     second.breaker.openFor(10_000, 'quota exhausted');

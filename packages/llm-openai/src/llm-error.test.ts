@@ -163,4 +163,3 @@ describe('toLlmError: the sorting the orchestrator acts on', () => {
     expect(new LlmError('over_budget', 'budget spent').retryable).toBe(false);
   });
 });
-

@@ -146,10 +146,7 @@ export const openAiClassifierConfigSchema = z
     retry: retrySchema.prefault({}),
     concurrency: concurrencySchema.prefault({}),
     circuit: circuitSchema.prefault({}),
-    budget: z
-      .object({ hourly: budgetLimitSchema.optional(), daily: budgetLimitSchema.optional() })
-      .strict()
-      .optional(),
+    budget: z.object({ hourly: budgetLimitSchema.optional(), daily: budgetLimitSchema.optional() }).strict().optional(),
     /** Overrides and additions to the default price table (USD per 1M tokens), by model name or prefix. */
     prices: z.record(z.string().min(1), priceSchema).optional(),
   })

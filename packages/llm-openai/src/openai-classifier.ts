@@ -21,13 +21,7 @@ import { LlmEndpoint } from './llm-endpoint.js';
 import type { EndpointResponse } from './llm-endpoint.js';
 import { isResponseFormatUnsupported, LlmError, toLlmError } from './llm-error.js';
 import type { LlmErrorKind } from './llm-error.js';
-import type {
-  LlmLogger,
-  LlmObserver,
-  LlmOrchestratorSnapshot,
-  LlmRejection,
-  LlmRequestEvent,
-} from './llm-observer.js';
+import type { LlmLogger, LlmObserver, LlmOrchestratorSnapshot, LlmRejection, LlmRequestEvent } from './llm-observer.js';
 import { openAiClassifierConfigSchema, resolveEndpoints } from './openai-classifier-config.js';
 import type { OpenAiClassifierConfig, OpenAiClassifierConfigInput } from './openai-classifier-config.js';
 import { PriceTable } from './price-table.js';
@@ -443,9 +437,7 @@ export class OpenAiClassifier implements Classifier {
 
   /** Whether another endpoint than `endpoint` could take a request of `tokens` now. */
   private hasAlternative(endpoint: LlmEndpoint, tokens: number): boolean {
-    return this.endpoints.some(
-      (other) => other !== endpoint && other.breaker.available && other.limiter.fits(tokens),
-    );
+    return this.endpoints.some((other) => other !== endpoint && other.breaker.available && other.limiter.fits(tokens));
   }
 
   private noEndpoint(choice: RouteChoice, charge: number, lastError: LlmError | undefined): LlmError {
@@ -504,10 +496,7 @@ export class OpenAiClassifier implements Classifier {
       this.instructionTokens = { text: prompt.instructions, tokens: countTokens(prompt.instructions) };
     const schemaTokens = mode === 'json_schema' ? countTokens(JSON.stringify(schema)) : 0;
     return (
-      this.instructionTokens.tokens +
-      countTokens(userContent(mode, prompt, schema)) +
-      schemaTokens +
-      chatOverheadTokens
+      this.instructionTokens.tokens + countTokens(userContent(mode, prompt, schema)) + schemaTokens + chatOverheadTokens
     );
   }
 

@@ -52,7 +52,11 @@ describe('PriceTable', () => {
     const prices = new PriceTable();
     // gpt-4o-mini defaults: 0.15 input, 0.075 cached, 0.60 output per 1M.
     expect(
-      prices.costOf('gpt-4o-mini-2024-07-18', { inputTokens: 2_000_000, cachedInputTokens: 1_000_000, outputTokens: 1_000_000 }),
+      prices.costOf('gpt-4o-mini-2024-07-18', {
+        inputTokens: 2_000_000,
+        cachedInputTokens: 1_000_000,
+        outputTokens: 1_000_000,
+      }),
     ).toBeCloseTo(0.15 + 0.075 + 0.6);
     expect(prices.priceOf('gpt-4o-2024-08-06')?.input).toBe(2.5);
     expect(prices.priceOf('gpt-4.1-mini')?.output).toBe(1.6);
@@ -60,8 +64,10 @@ describe('PriceTable', () => {
   });
 
   it('lets the config override and add prices', () => {
-    const prices = new PriceTable({ 'gpt-4o-mini': { input: 1, output: 2 }, 'llama': { input: 0, output: 0 } });
-    expect(prices.costOf('gpt-4o-mini', { inputTokens: 1_000_000, cachedInputTokens: 500_000, outputTokens: 0 })).toBe(1);
+    const prices = new PriceTable({ 'gpt-4o-mini': { input: 1, output: 2 }, llama: { input: 0, output: 0 } });
+    expect(prices.costOf('gpt-4o-mini', { inputTokens: 1_000_000, cachedInputTokens: 500_000, outputTokens: 0 })).toBe(
+      1,
+    );
     expect(prices.costOf('llama3.1:8b', { inputTokens: 5, cachedInputTokens: 0, outputTokens: 5 })).toBe(0);
   });
 });

@@ -1,0 +1,459 @@
+/**
+ * Every deployment file we ship parses and holds together: semtel configs pass `semtel validate`,
+ * otelcol configs are structurally sound (every component a pipeline names is defined, the gateway
+ * routes traces and logs by trace id), Kubernetes manifests are well-formed and consistent with
+ * the configs they embed and the memory limits they set, and the Dockerfile and compose file
+ * build and run what they say.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { builtinFactories, formatConfigIssue, loadConfig, runCli } from '@semtel/service';
+import { describe, expect, it } from 'vitest';
+
+// The service's own YAML parser, so the files are read exactly as semtel reads them.
+interface YamlDocument {
+  errors: { message: string }[];
+  toJS(): unknown;
+}
+const requireFromService = createRequire(fileURLToPath(new URL('../packages/service/package.json', import.meta.url)));
+const yaml = requireFromService('yaml') as {
+  parse(text: string): unknown;
+  parseAllDocuments(text: string): YamlDocument[];
+};
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const configDirectory = path.join(root, 'collector-config');
+const k8sDirectory = path.join(configDirectory, 'k8s');
+
+/** What the configs read from the environment without a default. */
+const environment = { HONEYCOMB_API_KEY: 'test-key' };
+
+type Tree = Record<string, unknown>;
+
+function isTree(value: unknown): value is Tree {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function tree(value: unknown, where: string): Tree {
+  if (!isTree(value)) throw new Error(`${where}: expected a mapping, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+function readYaml(file: string): unknown {
+  return yaml.parse(readFileSync(file, 'utf8'));
+}
+
+function readManifests(file: string): Tree[] {
+  return yaml.parseAllDocuments(readFileSync(file, 'utf8')).map((document, index) => {
+    expect(
+      document.errors.map((error) => error.message),
+      `${file} document ${index}`,
+    ).toEqual([]);
+    return tree(document.toJS(), `${path.basename(file)} document ${index}`);
+  });
+}
+
+function filesIn(directory: string, pattern: RegExp): string[] {
+  return readdirSync(directory)
+    .filter((name) => pattern.test(name))
+    .sort();
+}
+
+const semtelConfigs = filesIn(configDirectory, /^semtel-.*\.yaml$/);
+const otelcolConfigs = filesIn(configDirectory, /^otelcol-.*\.yaml$/);
+const manifestFiles = filesIn(k8sDirectory, /\.yaml$/);
+const manifests = manifestFiles.flatMap((name) =>
+  readManifests(path.join(k8sDirectory, name)).map((manifest) => ({ file: name, manifest })),
+);
+
+function byKind(kind: string): Tree[] {
+  return manifests.filter(({ manifest }) => manifest.kind === kind).map(({ manifest }) => manifest);
+}
+
+function nameOf(manifest: Tree): string {
+  return String(tree(manifest.metadata, 'metadata').name);
+}
+
+/** The `config.yaml` a ConfigMap holds. */
+function embeddedConfig(configMapName: string): string {
+  const configMap = byKind('ConfigMap').find((each) => nameOf(each) === configMapName);
+  const text = isTree(configMap?.data) ? configMap.data['config.yaml'] : undefined;
+  if (typeof text !== 'string') throw new Error(`ConfigMap ${configMapName} has no config.yaml`);
+  return text;
+}
+
+/** Component types of the OpenTelemetry Collector (contrib) that our otelcol files may use. */
+const knownOtelcolTypes: Record<string, string[]> = {
+  receivers: ['otlp'],
+  processors: ['memory_limiter', 'batch'],
+  exporters: ['otlp_grpc', 'otlp_http', 'debug', 'load_balancing'],
+  extensions: ['health_check'],
+};
+
+/** Structural problems of an otelcol config, as messages (empty when sound). */
+function otelcolProblems(config: unknown): string[] {
+  const problems: string[] = [];
+  if (!isTree(config)) return ['not a mapping'];
+  for (const section of ['receivers', 'exporters'] as const) {
+    if (!isTree(config[section]) || Object.keys(config[section]).length === 0) problems.push(`${section}: missing`);
+  }
+  for (const [section, types] of Object.entries(knownOtelcolTypes)) {
+    const components = config[section];
+    if (components === undefined) continue;
+    if (!isTree(components)) {
+      problems.push(`${section}: not a mapping`);
+      continue;
+    }
+    for (const id of Object.keys(components)) {
+      const type = id.split('/')[0] ?? '';
+      if (!types.includes(type)) problems.push(`${section}.${id}: unknown or deprecated type "${type}"`);
+    }
+  }
+  const service = isTree(config.service) ? config.service : {};
+  const pipelines = service.pipelines;
+  if (!isTree(pipelines) || Object.keys(pipelines).length === 0) {
+    problems.push('service.pipelines: missing');
+    return problems;
+  }
+  const defined = (section: string, id: string): boolean => isTree(config[section]) && id in config[section];
+  for (const id of strings(service.extensions)) {
+    if (!defined('extensions', id)) problems.push(`service.extensions: "${id}" is not defined`);
+  }
+  for (const [pipelineId, pipelineValue] of Object.entries(pipelines)) {
+    if (!/^(traces|logs|metrics)(\/[\w-]+)?$/.test(pipelineId)) problems.push(`pipeline ${pipelineId}: bad id`);
+    const pipeline = isTree(pipelineValue) ? pipelineValue : {};
+    for (const [key, section] of [
+      ['receivers', 'receivers'],
+      ['processors', 'processors'],
+      ['exporters', 'exporters'],
+    ] as const) {
+      const ids = strings(pipeline[key]);
+      if (key !== 'processors' && ids.length === 0) problems.push(`pipeline ${pipelineId}: no ${key}`);
+      for (const id of ids) {
+        if (!defined(section, id)) problems.push(`pipeline ${pipelineId}: ${section} "${id}" is not defined`);
+      }
+    }
+    const processors = strings(pipeline.processors);
+    if (processors.includes('memory_limiter') && processors[0] !== 'memory_limiter') {
+      problems.push(`pipeline ${pipelineId}: memory_limiter must come first`);
+    }
+  }
+  return problems;
+}
+
+async function validateWithCli(file: string): Promise<{ code: number; output: string }> {
+  let output = '';
+  const code = await runCli(['validate', file], {
+    stdout: (text) => (output += text),
+    stderr: (text) => (output += text),
+    env: environment,
+  });
+  return { code, output };
+}
+
+/** Kubernetes quantities as used here: Mi / Gi. */
+function mebibytes(quantity: unknown): number {
+  const match = /^(\d+)(Mi|Gi)$/.exec(String(quantity));
+  if (match === null) throw new Error(`unexpected memory quantity ${String(quantity)}`);
+  return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
+}
+
+interface ContainerSpec {
+  name: string;
+  image: string;
+  env?: { name: string; value?: string }[];
+  ports?: { name?: string; containerPort: number }[];
+  resources?: { limits?: { memory?: string }; requests?: { memory?: string } };
+  volumeMounts?: { name: string; mountPath: string }[];
+  readinessProbe?: { httpGet?: { port: string | number } };
+  livenessProbe?: { httpGet?: { port: string | number } };
+  startupProbe?: { httpGet?: { port: string | number } };
+}
+
+function podSpecOf(deployment: Tree): Tree {
+  return tree(tree(tree(deployment.spec, 'spec').template, 'template').spec, 'pod spec');
+}
+
+function containersOf(deployment: Tree): ContainerSpec[] {
+  const pod = podSpecOf(deployment);
+  return [...((pod.initContainers ?? []) as ContainerSpec[]), ...((pod.containers ?? []) as ContainerSpec[])];
+}
+
+function podLabelsOf(deployment: Tree): Tree {
+  return tree(tree(tree(tree(deployment.spec, 'spec').template, 'template').metadata, 'metadata').labels, 'labels');
+}
+
+describe('semtel configurations', () => {
+  it('ships the container, sidecar and gateway configs', () => {
+    expect(semtelConfigs).toEqual(
+      expect.arrayContaining(['semtel-container.yaml', 'semtel-sidecar.yaml', 'semtel-gateway.yaml']),
+    );
+  });
+
+  it.each(semtelConfigs)('semtel validate %s', async (name) => {
+    const result = await validateWithCli(path.join(configDirectory, name));
+    expect(result.output.trim()).toBe('config is valid');
+    expect(result.code).toBe(0);
+  });
+
+  it.each(['semtel-container.yaml', 'semtel-sidecar.yaml', 'semtel-gateway.yaml'])(
+    '%s puts memory_limiter first in every pipeline',
+    async (name) => {
+      const loaded = await loadConfig(
+        { configFile: path.join(configDirectory, name), env: environment },
+        builtinFactories(),
+      );
+      expect(loaded.issues.map(formatConfigIssue)).toEqual([]);
+      const pipelines = tree(tree(readYaml(path.join(configDirectory, name)), name).service, 'service').pipelines;
+      for (const [id, pipeline] of Object.entries(tree(pipelines, 'pipelines'))) {
+        expect(strings(tree(pipeline, id).processors)[0], `${name} ${id}`).toBe('memory_limiter');
+      }
+    },
+  );
+
+  it('binds the container and gateway receivers to every address, and the sidecar to loopback', () => {
+    const endpoints = (name: string): string[] => {
+      const otlp = tree(tree(readYaml(path.join(configDirectory, name)), name).receivers, 'receivers').otlp;
+      const protocols = tree(tree(otlp, 'otlp').protocols, 'protocols');
+      return Object.values(protocols).map((protocol) => String(tree(protocol, 'protocol').endpoint));
+    };
+    expect(endpoints('semtel-container.yaml')).toEqual(['0.0.0.0:4317', '0.0.0.0:4318']);
+    expect(endpoints('semtel-gateway.yaml')).toEqual(['0.0.0.0:4317', '0.0.0.0:4318']);
+    expect(endpoints('semtel-sidecar.yaml')).toEqual(['127.0.0.1:4317', '127.0.0.1:4318']);
+  });
+});
+
+describe('otelcol configurations', () => {
+  it('ships the load-balancing gateway tier', () => {
+    expect(otelcolConfigs).toContain('otelcol-gateway-load-balancing.yaml');
+  });
+
+  it.each(otelcolConfigs)('%s is structurally sound', (name) => {
+    expect(otelcolProblems(readYaml(path.join(configDirectory, name)))).toEqual([]);
+  });
+
+  it('finds what is broken in an otelcol config', () => {
+    expect(
+      otelcolProblems({
+        receivers: { otlp: {} },
+        processors: { batch: {}, memory_limiter: {} },
+        exporters: { loadbalancing: {} },
+        service: {
+          extensions: ['health_check'],
+          pipelines: {
+            traces: { receivers: ['otlp'], processors: ['batch', 'memory_limiter'], exporters: ['otlp_grpc'] },
+            spans: { receivers: [], exporters: ['loadbalancing'] },
+          },
+        },
+      }),
+    ).toEqual([
+      'exporters.loadbalancing: unknown or deprecated type "loadbalancing"',
+      'service.extensions: "health_check" is not defined',
+      'pipeline traces: exporters "otlp_grpc" is not defined',
+      'pipeline traces: memory_limiter must come first',
+      'pipeline spans: bad id',
+      'pipeline spans: no receivers',
+    ]);
+  });
+
+  it('routes traces and logs to the semtel replicas by trace id, and metrics elsewhere', () => {
+    const config = tree(readYaml(path.join(configDirectory, 'otelcol-gateway-load-balancing.yaml')), 'gateway');
+    const exporters = tree(config.exporters, 'exporters');
+    const loadBalancing = tree(exporters.load_balancing, 'load_balancing');
+    expect(loadBalancing.routing_key).toBe('traceID');
+    const resolvers = Object.keys(tree(loadBalancing.resolver, 'resolver'));
+    expect(resolvers).toHaveLength(1);
+    expect(['static', 'dns', 'k8s']).toContain(resolvers[0]);
+    const otlp = tree(tree(loadBalancing.protocol, 'protocol').otlp, 'protocol.otlp');
+    expect(otlp).not.toHaveProperty('endpoint');
+
+    const pipelines = tree(tree(config.service, 'service').pipelines, 'pipelines');
+    const exportersOf = (id: string): string[] => strings(tree(pipelines[id], id).exporters);
+    expect(exportersOf('traces')).toEqual(['load_balancing']);
+    expect(exportersOf('logs')).toEqual(['load_balancing']);
+    // traceID routing must not be used for metrics, which have no trace id.
+    expect(exportersOf('metrics')).not.toContain('load_balancing');
+  });
+});
+
+describe('Kubernetes manifests', () => {
+  it('ships a sidecar and a gateway', () => {
+    expect(manifestFiles).toEqual(['gateway.yaml', 'sidecar.yaml']);
+    expect(byKind('Deployment').map(nameOf)).toEqual(['otel-lb', 'semtel-gateway', 'llm-app']);
+    expect(byKind('HorizontalPodAutoscaler').map(nameOf)).toEqual(['semtel-gateway']);
+  });
+
+  it('every document has apiVersion, kind and metadata.name', () => {
+    for (const { file, manifest } of manifests) {
+      expect(typeof manifest.apiVersion, file).toBe('string');
+      expect(typeof manifest.kind, file).toBe('string');
+      expect(nameOf(manifest), file).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    }
+  });
+
+  it.each([
+    ['semtel-sidecar-config', 'semtel-sidecar.yaml'],
+    ['semtel-gateway-config', 'semtel-gateway.yaml'],
+  ])('ConfigMap %s holds %s, which validates', async (configMap, file) => {
+    const text = embeddedConfig(configMap);
+    expect(yaml.parse(text)).toEqual(readYaml(path.join(configDirectory, file)));
+    const loaded = await loadConfig({ config: text, env: environment }, builtinFactories());
+    expect(loaded.issues.map(formatConfigIssue)).toEqual([]);
+  });
+
+  it('ConfigMap otel-lb-config holds otelcol-gateway-load-balancing.yaml', () => {
+    const config = yaml.parse(embeddedConfig('otel-lb-config'));
+    expect(config).toEqual(readYaml(path.join(configDirectory, 'otelcol-gateway-load-balancing.yaml')));
+    expect(otelcolProblems(config)).toEqual([]);
+  });
+
+  it('sizes memory_limiter and the V8 heap inside each semtel container’s memory limit', () => {
+    const semtelContainers = byKind('Deployment').flatMap((deployment) =>
+      containersOf(deployment).filter((container) => container.name === 'semtel'),
+    );
+    expect(semtelContainers).toHaveLength(2);
+    for (const container of semtelContainers) {
+      const variable = (name: string): string | undefined => container.env?.find((each) => each.name === name)?.value;
+      const limitMib = Number(variable('SEMTEL_MEMORY_LIMIT_MIB'));
+      const spikeMib = Number(variable('SEMTEL_MEMORY_SPIKE_LIMIT_MIB'));
+      const containerMib = mebibytes(container.resources?.limits?.memory);
+      const heapMib = Number(/--max-old-space-size=(\d+)/.exec(variable('NODE_OPTIONS') ?? '')?.[1]);
+      expect(variable('NODE_OPTIONS')).toContain('--expose-gc');
+      // The hard limit leaves headroom below the OOM kill, the heap cap stays under the soft limit.
+      expect(limitMib).toBeGreaterThan(0);
+      expect(limitMib).toBeLessThanOrEqual(containerMib * 0.85);
+      expect(spikeMib).toBeGreaterThan(0);
+      expect(heapMib).toBeLessThanOrEqual(limitMib - spikeMib);
+      // Guaranteed memory: the scheduler reserves what the limiter plans with.
+      expect(mebibytes(container.resources?.requests?.memory)).toBe(containerMib);
+    }
+  });
+
+  it('probes named ports, mounts defined ConfigMaps, and selects pods that exist', () => {
+    const configMaps = byKind('ConfigMap').map(nameOf);
+    const deployments = byKind('Deployment');
+    for (const deployment of deployments) {
+      const volumes = (podSpecOf(deployment).volumes ?? []) as { name: string; configMap?: { name: string } }[];
+      for (const volume of volumes) {
+        if (volume.configMap) expect(configMaps).toContain(volume.configMap.name);
+      }
+      for (const container of containersOf(deployment)) {
+        const portNames = (container.ports ?? []).map((port) => port.name);
+        for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) {
+          if (probe?.httpGet)
+            expect(portNames, `${nameOf(deployment)}/${container.name}`).toContain(probe.httpGet.port);
+        }
+        for (const mount of container.volumeMounts ?? []) {
+          expect(volumes.map((volume) => volume.name)).toContain(mount.name);
+        }
+      }
+      expect(tree(tree(deployment.spec, 'spec').selector, 'selector').matchLabels).toEqual(podLabelsOf(deployment));
+    }
+    for (const service of byKind('Service')) {
+      const selector = tree(tree(service.spec, 'spec').selector, `${nameOf(service)} selector`);
+      const matches = deployments.filter((deployment) =>
+        Object.entries(selector).every(([key, value]) => podLabelsOf(deployment)[key] === value),
+      );
+      expect(matches, `Service ${nameOf(service)}`).toHaveLength(1);
+    }
+    const headless = byKind('Service').find((service) => nameOf(service) === 'semtel-gateway-headless');
+    expect(tree(headless?.spec, 'spec').clusterIP).toBe('None');
+    const lbConfig = tree(yaml.parse(embeddedConfig('otel-lb-config')), 'otel-lb config');
+    const otelLb = deployments.find((deployment) => nameOf(deployment) === 'otel-lb');
+    const replicasHostname = containersOf(otelLb ?? {}).flatMap((container) => container.env ?? []);
+    expect(replicasHostname.find((each) => each.name === 'SEMTEL_REPLICAS_HOSTNAME')?.value).toBe(
+      'semtel-gateway-headless.observability.svc.cluster.local',
+    );
+    expect(JSON.stringify(lbConfig)).toContain('SEMTEL_REPLICAS_HOSTNAME');
+    for (const autoscaler of byKind('HorizontalPodAutoscaler')) {
+      const target = tree(tree(autoscaler.spec, 'spec').scaleTargetRef, 'scaleTargetRef');
+      expect(deployments.map(nameOf)).toContain(target.name);
+    }
+  });
+});
+
+describe('Docker', () => {
+  const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+  const instructions = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+  const stages = instructions.filter((line) => /^FROM\s/i.test(line));
+
+  it('builds in a build stage and runs from a separate runtime stage', () => {
+    expect(stages).toHaveLength(2);
+    expect(stages[0]).toMatch(/^FROM \S+ AS build$/);
+    expect(stages[1]).toMatch(/^FROM \S+ AS runtime$/);
+    expect(dockerfile).toContain('ARG NODE_IMAGE=node:20-bookworm-slim');
+    const runtime = instructions.slice(instructions.indexOf(stages[1] ?? ''));
+    expect(runtime.some((line) => line.startsWith('COPY --from=build /out /app'))).toBe(true);
+    expect(instructions.some((line) => /pnpm@10 install .*--frozen-lockfile/.test(line))).toBe(true);
+    expect(instructions.some((line) => /deploy --prod/.test(line))).toBe(true);
+  });
+
+  it('runs as a non-root user with a health check, the usual ports and the container config', () => {
+    const runtime = instructions.slice(instructions.indexOf(stages[1] ?? ''));
+    const user = runtime.filter((line) => line.startsWith('USER ')).at(-1);
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^USER (root|0)(:|$)/);
+    expect(runtime.find((line) => line.startsWith('HEALTHCHECK'))).toMatch(/CMD \["node", "-e", .*fetch\(/);
+    expect(
+      runtime
+        .find((line) => line.startsWith('EXPOSE'))
+        ?.split(/\s+/)
+        .slice(1),
+    ).toEqual(['4317', '4318', '13133', '8888']);
+    expect(runtime).toContain('COPY collector-config/semtel-container.yaml /etc/semtel/config.yaml');
+    expect(runtime).toContain('ENTRYPOINT ["semtel"]');
+    expect(runtime).toContain('CMD ["start", "--config", "/etc/semtel/config.yaml"]');
+    expect(runtime.some((line) => /NODE_OPTIONS=--expose-gc/.test(line))).toBe(true);
+    // The health check asks the port the baked-in config serves it on.
+    const container = tree(readYaml(path.join(configDirectory, 'semtel-container.yaml')), 'container config');
+    const health = tree(tree(container.extensions, 'extensions').health_check, 'health_check');
+    expect(dockerfile).toContain(`SEMTEL_HEALTH_URL=http://127.0.0.1:${String(health.endpoint).split(':')[1]}/`);
+  });
+
+  it('.dockerignore keeps build output out and what the Dockerfile copies in', () => {
+    const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    expect(ignored).toEqual(expect.arrayContaining(['**/node_modules', '**/dist']));
+    for (const copied of ['pnpm-lock.yaml', 'pnpm-workspace.yaml', 'collector-config', 'packages']) {
+      expect(ignored.some((pattern) => pattern === copied || pattern.startsWith(`${copied}/`))).toBe(false);
+      expect(existsSync(path.join(root, copied))).toBe(true);
+    }
+  });
+
+  it('docker-compose builds semtel from the Dockerfile and shows its traces in Jaeger', () => {
+    const compose = tree(readYaml(path.join(configDirectory, 'docker-compose.yaml')), 'compose');
+    const services = tree(compose.services, 'services');
+    const semtel = tree(services.semtel, 'semtel');
+    const build = tree(semtel.build, 'build');
+    expect(existsSync(path.join(configDirectory, String(build.context), String(build.dockerfile)))).toBe(true);
+    expect(path.resolve(configDirectory, String(build.context))).toBe(path.resolve(root));
+
+    const jaeger = tree(services.jaeger, 'jaeger');
+    expect(String(jaeger.image)).toMatch(/^jaegertracing\/all-in-one:/);
+    expect(tree(jaeger.environment, 'jaeger environment').COLLECTOR_OTLP_ENABLED).toBe('true');
+    // semtel's baked-in config exports to JAEGER_ENDPOINT, which must name the compose service.
+    expect(tree(semtel.environment, 'semtel environment').JAEGER_ENDPOINT).toBe('jaeger:4317');
+
+    const otelLb = tree(services['otel-lb'], 'otel-lb');
+    for (const volume of strings(otelLb.volumes)) {
+      const source = volume.split(':')[0] ?? '';
+      expect(existsSync(path.join(configDirectory, source)), volume).toBe(true);
+    }
+    expect(tree(otelLb.environment, 'otel-lb environment').SEMTEL_REPLICAS_HOSTNAME).toBe('semtel');
+    for (const service of Object.values(services)) {
+      for (const port of strings(tree(service, 'service').ports)) expect(port).toMatch(/^127\.0\.0\.1:/);
+    }
+  });
+});
