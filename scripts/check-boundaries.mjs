@@ -15,6 +15,7 @@ const allowed = {
   classifier: [],
   'llm-openai': ['classifier'],
   'processor-semantic': ['component', 'pdata', 'genai', 'classifier'],
+  'processor-memory-limiter': ['component', 'pdata'],
   service: [
     'pdata',
     'otlp',
@@ -25,6 +26,7 @@ const allowed = {
     'classifier',
     'llm-openai',
     'processor-semantic',
+    'processor-memory-limiter',
   ],
   testing: ['component', 'otlp', 'pdata', 'classifier'],
 };

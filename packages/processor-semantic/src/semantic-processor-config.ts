@@ -78,6 +78,8 @@ export function createSemanticProcessorConfigSchema<LlmConfig>(llmSchema: z.ZodT
         .regex(/^[a-z][a-z0-9_.]*$/, 'use lower-case letters, digits, "_" and "."')
         .default('semtel'),
       evaluation_events: z.boolean().default(true),
+      /** Acknowledge a request only after its held spans went downstream (for a durable queue in front). */
+      wait_for_release: z.boolean().default(false),
     })
     .prefault({});
 }

@@ -64,6 +64,7 @@ export function createSemanticProcessorFactory<LlmConfig>(
           },
           stripContent: config.content.strip_after_classification,
           onBudgetExhausted: config.budget.on_exhausted,
+          waitForRelease: config.wait_for_release,
           cache: { maxEntries: config.cache.max_entries, ttlMs: config.cache.ttl },
           maxAttempts: config.retry.max_attempts,
           enrichment: { prefix: config.attribute_prefix, evaluationEvents: config.evaluation_events },

@@ -500,4 +500,13 @@ describe('SemanticProcessor', () => {
     expect(sink.spans()).toHaveLength(1);
     expect(getAttribute(span.attributes, 'semtel.status')).toBe('skipped_no_content');
   });
+
+  it('with waitForRelease, resolves a request only after its held spans went downstream', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier, { waitForRelease: true });
+    const span = chatSpan('Explain recursion with an example');
+    await processor.consumeTraces(traces([plainSpan(), span]));
+    expect(getAttribute(span.attributes, 'semtel.status')).toBe('classified');
+    expect(sink.spans()).toHaveLength(2);
+  });
 });

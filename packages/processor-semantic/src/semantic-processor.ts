@@ -43,6 +43,11 @@ export interface SemanticProcessorSettings {
   /** Redacts PII from transcripts before they leave for the classifier. */
   redact?: (text: string) => string;
   onBudgetExhausted?: 'lexical' | 'release';
+  /**
+   * Resolve consumeTraces only once the request's held spans have been handed downstream, for a
+   * durable queue in front of this processor that deletes an entry only after delivery.
+   */
+  waitForRelease?: boolean;
   cache: { maxEntries: number; ttlMs: number };
   maxAttempts: number;
   enrichment: EnrichmentOptions;
@@ -58,6 +63,26 @@ interface HeldSpan {
   /** Set while the span waits for its content to arrive as log records. */
   eventKey: string | undefined;
   released: boolean;
+  /** With `waitForRelease`: settles when the span has been handed downstream, or lost. */
+  delivery: Delivery | undefined;
+}
+
+interface Delivery {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+function createDelivery(): Delivery {
+  let resolve: () => void = () => {};
+  let reject: (error: Error) => void = () => {};
+  const promise = new Promise<void>((resolvePromise, rejectPromise) => {
+    resolve = resolvePromise;
+    reject = rejectPromise;
+  });
+  // Rejections are observed by consumeTraces; this keeps an unobserved one from crashing the process.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
 }
 
 interface ClassificationJob {
@@ -151,6 +176,7 @@ export class SemanticProcessor implements Processor {
   async consumeTraces(traces: Traces): Promise<void> {
     const now = Date.now();
     const passing: ResourceSpans[] = [];
+    const deliveries: Promise<void>[] = [];
     for (const resourceSpans of traces.resourceSpans) {
       const passingScopes: ScopeSpans[] = [];
       let resourceChanged = false;
@@ -159,9 +185,14 @@ export class SemanticProcessor implements Processor {
         for (const span of scopeSpans.spans) {
           if (!isGenAiSpan(span, scopeSpans.scope)) {
             passingSpans.push(span);
-          } else if (this.admit(span, resourceSpans, scopeSpans, now)) {
+            continue;
+          }
+          const admitted = this.admit(span, resourceSpans, scopeSpans, now);
+          if (admitted === true) {
             this.stripIfConfigured(span);
             passingSpans.push(span);
+          } else if (admitted.delivery) {
+            deliveries.push(admitted.delivery.promise);
           }
         }
         if (passingSpans.length === scopeSpans.spans.length) {
@@ -175,6 +206,7 @@ export class SemanticProcessor implements Processor {
       else if (passingScopes.length > 0) passing.push({ ...resourceSpans, scopeSpans: passingScopes });
     }
     if (passing.length > 0) await this.forwardTraces({ resourceSpans: passing });
+    if (deliveries.length > 0) await Promise.all(deliveries);
   }
 
   async consumeLogs(logs: Logs): Promise<void> {
@@ -201,8 +233,8 @@ export class SemanticProcessor implements Processor {
     await this.next.logs.consumeLogs(this.settings.stripContent ? withoutGenAiContent(logs) : logs);
   }
 
-  /** Decides a GenAI span's fate; returns true when it leaves now with the request that brought it. */
-  private admit(span: Span, resourceSpans: ResourceSpans, scopeSpans: ScopeSpans, now: number): boolean {
+  /** Decides a GenAI span's fate: true when it leaves now with the request that brought it, else its hold. */
+  private admit(span: Span, resourceSpans: ResourceSpans, scopeSpans: ScopeSpans, now: number): true | HeldSpan {
     const options = this.settings.enrichment;
     const decision = this.sampler.decide(span.traceId);
     if (decision !== 'sampled') {
@@ -236,7 +268,7 @@ export class SemanticProcessor implements Processor {
       const heldSpan = this.hold(span, resourceSpans, scopeSpans, now, this.settings.joinWaitMs);
       heldSpan.eventKey = eventKey;
       this.waitingForEvents.set(eventKey, heldSpan);
-      return false;
+      return heldSpan;
     }
     if (interaction === undefined) {
       markSpan(span, SemanticStatus.skippedNoContent, options);
@@ -251,7 +283,7 @@ export class SemanticProcessor implements Processor {
     }
     const heldSpan = this.hold(span, resourceSpans, scopeSpans, now, this.settings.maxHoldMs);
     this.classify(heldSpan, interaction);
-    return false;
+    return heldSpan;
   }
 
   /**
@@ -282,6 +314,7 @@ export class SemanticProcessor implements Processor {
       job: undefined,
       eventKey: undefined,
       released: false,
+      delivery: this.settings.waitForRelease ? createDelivery() : undefined,
     };
     heldSpan.timer.unref();
     this.held.add(heldSpan);
@@ -504,7 +537,7 @@ export class SemanticProcessor implements Processor {
         })),
       })),
     };
-    const forwarding = this.forwardHeld(traces, released.length).finally(() => this.forwarding.delete(forwarding));
+    const forwarding = this.forwardHeld(traces, released).finally(() => this.forwarding.delete(forwarding));
     this.forwarding.add(forwarding);
   }
 
@@ -512,20 +545,23 @@ export class SemanticProcessor implements Processor {
    * Held spans were acknowledged to the sender long ago, so a refusal downstream (a full
    * exporter queue) is retried here with backoff instead of being returned to anyone.
    */
-  private async forwardHeld(traces: Traces, count: number): Promise<void> {
+  private async forwardHeld(traces: Traces, released: HeldSpan[]): Promise<void> {
     const startedAt = Date.now();
     let delay = 50;
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.forwardTraces(traces);
+        for (const heldSpan of released) heldSpan.delivery?.resolve();
         return;
       } catch (error) {
         if (Date.now() - startedAt > forwardRetryLimitMs || (this.stopping && attempt > 3)) {
-          this.metrics.lost(count);
+          this.metrics.lost(released.length);
           this.telemetry.logger.error(
-            { error: errorMessage(error), spans: count, attempts: attempt },
+            { error: errorMessage(error), spans: released.length, attempts: attempt },
             'could not hand released GenAI spans downstream; they are lost',
           );
+          const failure = new Error(`released GenAI spans could not be handed downstream: ${errorMessage(error)}`);
+          for (const heldSpan of released) heldSpan.delivery?.reject(failure);
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));

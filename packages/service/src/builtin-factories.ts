@@ -4,6 +4,7 @@ import {
   otlpGrpcExporterFactory,
   otlpHttpExporterFactory,
 } from '@semtel/exporter-otlp';
+import { memoryLimiterProcessorFactory } from '@semtel/processor-memory-limiter';
 import { otlpReceiverFactory } from '@semtel/receiver-otlp';
 import type { Factories } from './factories.js';
 import { createHealthCheckExtensionFactory } from './health-check-extension.js';
@@ -18,7 +19,7 @@ export function builtinFactories(
 ): Factories {
   return {
     receivers: [otlpReceiverFactory],
-    processors: [createSemanticProcessorWithLlm(environment)],
+    processors: [memoryLimiterProcessorFactory, createSemanticProcessorWithLlm(environment)],
     exporters: [otlpHttpExporterFactory, otlpGrpcExporterFactory, debugExporterFactory, fileExporterFactory],
     extensions: [createHealthCheckExtensionFactory(status)],
   };

@@ -30,9 +30,9 @@ describe('default configuration and OTEL_EXPORTER_OTLP_*', () => {
       metrics: ['debug', 'file/metrics'],
     });
     expect(result.config?.pipelines.map((pipeline) => [pipeline.id, pipeline.processors])).toEqual([
-      ['traces', ['semantic']],
-      ['logs', ['semantic']],
-      ['metrics', []],
+      ['traces', ['memory_limiter', 'semantic']],
+      ['logs', ['memory_limiter', 'semantic']],
+      ['metrics', ['memory_limiter']],
     ]);
     expect(result.config?.receivers.get('otlp')?.config).toMatchObject({
       protocols: { grpc: { endpoint: '127.0.0.1:4317' }, http: { endpoint: '127.0.0.1:4318' } },
