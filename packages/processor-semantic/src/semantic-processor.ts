@@ -397,7 +397,7 @@ export class SemanticProcessor implements Processor {
       this.metrics.request(
         outcome.invalid.length === 0 ? 'success' : 'invalid_items',
         performance.now() - startedAt,
-        outcome.usage,
+        items.length,
       );
       const resend: BatchItem[] = [];
       jobs.forEach((job, index) => {
@@ -413,7 +413,7 @@ export class SemanticProcessor implements Processor {
       if (resend.length > 0) this.batcher.resend(resend, Math.max(1, Math.ceil(jobs.length / 2)));
     } catch (error) {
       const kind = (error as { kind?: unknown }).kind;
-      this.metrics.request('error', performance.now() - startedAt);
+      this.metrics.request('error', performance.now() - startedAt, items.length);
       this.telemetry.logger.warn(
         { error: errorMessage(error), kind, items: jobs.length },
         'classification request failed',

@@ -1,4 +1,4 @@
-import type { ClassificationUsage, ItemLabels } from '@semtel/classifier';
+import type { ItemLabels } from '@semtel/classifier';
 import type { Counter, Histogram, Meter } from '@semtel/component';
 
 const holdBucketsSeconds = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120];
@@ -9,10 +9,8 @@ export class SemanticTelemetry {
   private readonly holdSeconds: Histogram;
   private readonly requests: Counter;
   private readonly requestSeconds: Histogram;
-  private readonly inputTokens: Counter;
-  private readonly outputTokens: Counter;
-  private readonly cachedTokens: Counter;
   private readonly interactions: Counter;
+  private readonly items: Counter;
   private readonly lostSpans: Counter;
 
   constructor(
@@ -33,16 +31,17 @@ export class SemanticTelemetry {
       [],
       holdBucketsSeconds,
     );
-    this.requests = meter.counter('semtel_llm_requests_total', 'Classification requests by outcome', ['outcome']);
-    this.requestSeconds = meter.histogram('semtel_llm_request_duration_seconds', 'Classification request latency', [
-      'outcome',
-    ]);
-    this.inputTokens = meter.counter('semtel_llm_input_tokens_total', 'Input tokens sent to the classifier');
-    this.outputTokens = meter.counter('semtel_llm_output_tokens_total', 'Output tokens received from the classifier');
-    this.cachedTokens = meter.counter(
-      'semtel_llm_cached_input_tokens_total',
-      'Input tokens served from the prompt cache',
+    this.requests = meter.counter(
+      'semtel_classification_batches_total',
+      'Classification batches by outcome (success, invalid_items, error), whichever classifier served them',
+      ['outcome'],
     );
+    this.requestSeconds = meter.histogram(
+      'semtel_classification_batch_duration_seconds',
+      'Time to classify one batch, retries and rate-limit waits included',
+      ['outcome'],
+    );
+    this.items = meter.counter('semtel_classification_items_total', 'Interactions sent for classification in batches');
     this.interactions = meter.counter('semtel_interactions_total', 'Classified interactions by dimension and label', [
       'dimension',
       'label',
@@ -79,14 +78,11 @@ export class SemanticTelemetry {
     this.holdSeconds.record(milliseconds / 1000);
   }
 
-  request(outcome: string, milliseconds: number, usage?: ClassificationUsage): void {
+  /** Token counts per LLM endpoint come from the LLM client's own metrics, attempt by attempt. */
+  request(outcome: string, milliseconds: number, items: number): void {
     this.requests.add(1, { outcome });
     this.requestSeconds.record(milliseconds / 1000, { outcome });
-    if (usage) {
-      this.inputTokens.add(usage.inputTokens);
-      this.outputTokens.add(usage.outputTokens);
-      this.cachedTokens.add(usage.cachedInputTokens);
-    }
+    this.items.add(items);
   }
 
   interaction(labels: ItemLabels): void {

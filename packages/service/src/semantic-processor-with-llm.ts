@@ -2,6 +2,7 @@ import type { ProcessorFactory } from '@semtel/component';
 import type { OpenAiClassifierConfigInput } from '@semtel/llm-openai';
 import { OpenAiClassifier, openAiClassifierConfigSchema } from '@semtel/llm-openai';
 import { createSemanticProcessorFactory } from '@semtel/processor-semantic';
+import { createLlmMetricsObserver } from './llm-metrics-observer.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -24,9 +25,14 @@ export function llmConfigFromEnvironment(environment: Environment): OpenAiClassi
 export function createSemanticProcessorWithLlm(environment: Environment): ProcessorFactory<unknown> {
   return createSemanticProcessorFactory({
     llmConfigSchema: openAiClassifierConfigSchema,
-    createLlmClassifier: (config) => {
+    createLlmClassifier: (config, telemetry) => {
       const effective = config ?? llmConfigFromEnvironment(environment);
-      return effective === undefined ? undefined : new OpenAiClassifier(effective);
+      if (effective === undefined) return undefined;
+      return new OpenAiClassifier(effective, {
+        observer: createLlmMetricsObserver(telemetry.meter),
+        // The component logger is pino's, which has the (object, message) form the client uses.
+        logger: telemetry.logger,
+      });
     },
   }) as ProcessorFactory<unknown>;
 }
