@@ -7,3 +7,5 @@ export { SemanticProcessor } from './semantic-processor.js';
 export { SemanticStatus } from './semantic-status.js';
 export { renderTranscript } from './transcript.js';
 export { isTraceSampledIn } from './trace-sampler.js';
+export type { CustomPiiPattern, PiiKind, PiiRedactorOptions, RedactionResult } from './pii-redactor.js';
+export { PiiRedactor, piiPlaceholders } from './pii-redactor.js';

@@ -1,6 +1,8 @@
 import { taxonomyConfigSchema } from '@semtel/classifier';
 import { durationSchema } from '@semtel/component';
 import { z } from 'zod';
+import type { PiiKind } from './pii-redactor.js';
+import { piiPlaceholders } from './pii-redactor.js';
 
 function isValidRegex(source: string): boolean {
   try {
@@ -50,10 +52,12 @@ export function createSemanticProcessorConfigSchema<LlmConfig>(llmSchema: z.ZodT
       redaction: z
         .strictObject({
           enabled: z.boolean().default(true),
+          /** Built-in kinds to leave alone. */
+          disable: z.array(z.enum(Object.keys(piiPlaceholders) as [PiiKind, ...PiiKind[]])).default([]),
           patterns: z
             .array(
               z.strictObject({
-                name: z.string().regex(/^[a-z][a-z0-9_]*$/),
+                name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'use lower-case letters, digits and "_"'),
                 regex: z.string().min(1).refine(isValidRegex, 'not a valid regular expression'),
               }),
             )

@@ -4,6 +4,7 @@ import type { CreateSettings, NextConsumers, Processor, ProcessorFactory, Teleme
 import { z } from 'zod';
 import type { SemanticProcessorConfig } from './semantic-processor-config.js';
 import { createSemanticProcessorConfigSchema } from './semantic-processor-config.js';
+import { PiiRedactor } from './pii-redactor.js';
 import { SemanticProcessor } from './semantic-processor.js';
 
 export interface SemanticProcessorFactoryOptions<LlmConfig> {
@@ -63,6 +64,7 @@ export function createSemanticProcessorFactory<LlmConfig>(
             minRatio: config.sampling.adaptive.min_ratio,
           },
           stripContent: config.content.strip_after_classification,
+          ...(config.redaction.enabled ? { redact: createRedact(config.redaction) } : {}),
           onBudgetExhausted: config.budget.on_exhausted,
           waitForRelease: config.wait_for_release,
           cache: { maxEntries: config.cache.max_entries, ttlMs: config.cache.ttl },
@@ -74,6 +76,14 @@ export function createSemanticProcessorFactory<LlmConfig>(
       );
     },
   };
+}
+
+function createRedact(config: SemanticProcessorConfig['redaction']): (text: string) => string {
+  const redactor = new PiiRedactor({
+    disable: config.disable,
+    custom: config.patterns.map((entry) => ({ name: entry.name, pattern: entry.regex })),
+  });
+  return (text) => redactor.redact(text).text;
 }
 
 /** The semantic processor with the offline lexical classifier only. */

@@ -97,6 +97,7 @@ interface ClassificationJob {
 /** How long log-based GenAI events count as "seen", making content-less spans wait for theirs. */
 const eventProducerWindowMs = 10 * 60_000;
 const forwardRetryLimitMs = 60_000;
+const holdDeadlineMarginMs = 250;
 /** Instrumentation scopes known to send GenAI message content only as log records. */
 const logEventProducerScopes =
   /^@opentelemetry\/instrumentation-(openai|genai|google-genai|bedrock|vertexai|langchain)|^opentelemetry\.instrumentation\./;
@@ -393,7 +394,7 @@ export class SemanticProcessor implements Processor {
     }));
     const startedAt = performance.now();
     try {
-      const outcome = await this.classifyWithFallback(items);
+      const outcome = await this.classifyWithFallback(items, this.requestBudgetMs(jobs));
       this.metrics.request(
         outcome.invalid.length === 0 ? 'success' : 'invalid_items',
         performance.now() - startedAt,
@@ -428,9 +429,14 @@ export class SemanticProcessor implements Processor {
       const status =
         kind === 'over_budget'
           ? SemanticStatus.overBudget
-          : kind === 'quota_exhausted' || kind === 'authentication' || kind === 'unavailable'
-            ? SemanticStatus.unavailable
-            : SemanticStatus.error;
+          : kind === 'aborted' || kind === 'timeout'
+            ? SemanticStatus.timeout
+            : kind === 'quota_exhausted' ||
+                kind === 'authentication' ||
+                kind === 'unavailable' ||
+                kind === 'rate_limited'
+              ? SemanticStatus.unavailable
+              : SemanticStatus.error;
       for (const job of jobs) this.fail(job, status, `classification failed: ${errorMessage(error)}`);
     }
   }
@@ -439,8 +445,8 @@ export class SemanticProcessor implements Processor {
    * The configured classifier; when its budget is spent and the config says so, the offline
    * lexical classifier instead, so spans keep getting labels at no cost.
    */
-  private async classifyWithFallback(items: ClassificationItem[]): Promise<ClassificationOutcome> {
-    const signal = AbortSignal.timeout(this.settings.requestTimeoutMs);
+  private async classifyWithFallback(items: ClassificationItem[], budgetMs: number): Promise<ClassificationOutcome> {
+    const signal = AbortSignal.timeout(budgetMs);
     try {
       return await this.settings.classifier.classify(items, this.settings.taxonomy, signal);
     } catch (error) {
@@ -450,6 +456,21 @@ export class SemanticProcessor implements Processor {
       this.fallbackClassifier ??= new LexicalClassifier();
       return this.fallbackClassifier.classify(items, this.settings.taxonomy, signal);
     }
+  }
+
+  /**
+   * How long a request may take, retries and rate-limit waits included: no longer than
+   * `request_timeout`, and no longer than the last of its spans may be held, since a result
+   * that comes after every span has left labels nothing (it would only fill the cache).
+   */
+  private requestBudgetMs(jobs: ClassificationJob[]): number {
+    let latestDeadline = 0;
+    for (const job of jobs) {
+      for (const waiter of job.waiters)
+        latestDeadline = Math.max(latestDeadline, waiter.heldAt + this.settings.maxHoldMs);
+    }
+    // A little past the deadline, so the hold timers release the spans first, as `timeout`.
+    return Math.max(1, Math.min(this.settings.requestTimeoutMs, latestDeadline - Date.now() + holdDeadlineMarginMs));
   }
 
   private redacted(interaction: Interaction): Interaction {
