@@ -509,4 +509,18 @@ describe('SemanticProcessor', () => {
     expect(getAttribute(span.attributes, 'semtel.status')).toBe('classified');
     expect(sink.spans()).toHaveLength(2);
   });
+
+  it('passes spans labelled upstream through untouched', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier);
+    const span = chatSpan('Already done', id(16), [
+      { key: 'semtel.status', value: 'classified' },
+      { key: 'semtel.domain', value: 'gaming' },
+    ]);
+    await processor.consumeTraces(traces([span]));
+    expect(sink.spans()).toEqual([span]);
+    expect(getAttribute(span.attributes, 'semtel.domain')).toBe('gaming');
+    expect(span.events).toHaveLength(0);
+    expect(classifier.calls).toHaveLength(0);
+  });
 });

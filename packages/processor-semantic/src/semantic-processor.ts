@@ -13,7 +13,7 @@ import {
   strippedLogRecord,
 } from '@semtel/genai';
 import type { LogRecord, Logs, ResourceSpans, ScopeSpans, Span, Traces } from '@semtel/pdata';
-import { hasAttribute } from '@semtel/pdata';
+import { getStringAttribute, hasAttribute } from '@semtel/pdata';
 import { AdaptiveSampler } from './adaptive-sampler.js';
 import { GenAiEventBuffer } from './genai-event-buffer.js';
 import type { BatchItem } from './interaction-batcher.js';
@@ -237,6 +237,9 @@ export class SemanticProcessor implements Processor {
   /** Decides a GenAI span's fate: true when it leaves now with the request that brought it, else its hold. */
   private admit(span: Span, resourceSpans: ResourceSpans, scopeSpans: ScopeSpans, now: number): true | HeldSpan {
     const options = this.settings.enrichment;
+    // Labelled upstream (a sidecar semtel before a gateway, or a re-run): keep those labels.
+    const previous = getStringAttribute(span.attributes, `${options.prefix}.status`);
+    if (previous === SemanticStatus.classified || previous === SemanticStatus.cached) return true;
     const decision = this.sampler.decide(span.traceId);
     if (decision !== 'sampled') {
       const reason =

@@ -59,10 +59,59 @@ describe('semtel CLI', () => {
     expect(output.stderr).toContain('Usage: semtel');
   });
 
-  it('says classify arrives with the classifier', async () => {
+  it('classify needs an input file', async () => {
     const { io, output } = capture();
     expect(await runCli(['classify'], io)).toBe(2);
-    expect(output.stderr).toMatch(/not available yet; it arrives with the classifier/);
+    expect(output.stderr).toContain('classify needs at least one INPUT file');
+  });
+
+  it('classifies the GenAI spans of an OTLP/JSON file offline and writes them enriched', async () => {
+    const input = path.join(directory, 'input.jsonl');
+    const messages = JSON.stringify([
+      { role: 'user', parts: [{ type: 'text', content: 'How do I fix a KeyError in my Python dict lookup?' }] },
+    ]);
+    const request = (spanId: string, attributes: object[]) =>
+      JSON.stringify({
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'demo' } }] },
+            scopeSpans: [
+              {
+                scope: { name: 'app' },
+                spans: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId, name: 'span', kind: 3, attributes }],
+              },
+            ],
+          },
+        ],
+      });
+    await writeFile(
+      input,
+      [
+        request('eee19b7ec3c1b174', [
+          { key: 'gen_ai.operation.name', value: { stringValue: 'chat' } },
+          { key: 'gen_ai.input.messages', value: { stringValue: messages } },
+        ]),
+        request('eee19b7ec3c1b175', [{ key: 'http.route', value: { stringValue: '/health' } }]),
+      ].join('\n'),
+    );
+    const outputFile = path.join(directory, 'classified.jsonl');
+    const { io, output } = capture();
+    expect(await runCli(['classify', '--output', outputFile, input], io)).toBe(0);
+    expect(output.stderr).toContain('2 spans written; GenAI spans by status: classified=1');
+    const lines = (await readFile(outputFile, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(2);
+    const text = lines.join('\n');
+    expect(text).toContain('"semtel.status","value":{"stringValue":"classified"}');
+    expect(text).toContain('"semtel.classifier.model","value":{"stringValue":"lexical"}');
+    expect(text).toContain('"key":"semtel.domain"');
+  });
+
+  it('classify reports an unreadable input precisely', async () => {
+    const input = path.join(directory, 'bad.jsonl');
+    await writeFile(input, '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz"}]}]}]}\n');
+    const { io, output } = capture();
+    expect(await runCli(['classify', input], io)).toBe(1);
+    expect(output.stderr).toContain('resourceSpans[0].scopeSpans[0].spans[0].traceId: not hex');
   });
 
   it('validates the shipped default configuration', async () => {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Logger } from '@semtel/component';
 import { errorMessage } from '@semtel/component';
 import { builtinFactories } from './builtin-factories.js';
+import { runClassify } from './classify-command.js';
 import { ConfigError, formatConfigIssue } from './config-error.js';
 import { loadConfig } from './load-config.js';
 import type { Environment } from './parse-config-yaml.js';
@@ -35,7 +36,11 @@ Commands:
                           OTLP on 127.0.0.1:4317 (gRPC) and 127.0.0.1:4318 (HTTP), exports to the
                           log and ./data/<signal>.jsonl, or to OTEL_EXPORTER_OTLP_ENDPOINT when set.
   validate FILE           Check a configuration file; prints every problem with its path.
-  classify                Offline classification of OTLP/JSON files (arrives with the classifier).
+  classify [--config FILE] [--output FILE] INPUT...
+                          Classify the GenAI spans in OTLP/JSON files (one export request per line,
+                          as the file exporter writes them) and write them enriched, as OTLP/JSON
+                          lines, to --output or stdout. Uses the LLM from the config or OPENAI_*
+                          environment, else the offline lexical classifier.
 
 Options:
   -h, --help              Show this help.
@@ -62,6 +67,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       strict: true,
       options: {
         config: { type: 'string', short: 'c' },
+        output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -90,11 +96,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return runValidate(file, io);
     }
     case 'classify':
-      io.stderr(
-        'semtel classify: offline classification of OTLP/JSON files is not available yet; it arrives with the classifier.\n' +
-          'Meanwhile, run `semtel start` and send telemetry to it.\n',
+      if (rest.length === 0) return usageError(io, 'classify needs at least one INPUT file');
+      return runClassify(
+        {
+          files: rest,
+          ...(values.config === undefined ? {} : { configFile: values.config }),
+          ...(values.output === undefined ? {} : { output: values.output }),
+        },
+        io,
       );
-      return usageExitCode;
     case undefined:
       return usageError(io, 'no command given');
     default:
