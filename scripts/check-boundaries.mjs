@@ -16,6 +16,7 @@ const allowed = {
   'llm-openai': ['classifier'],
   'processor-semantic': ['component', 'pdata', 'genai', 'classifier'],
   'processor-memory-limiter': ['component', 'pdata'],
+  'processor-durable-queue': ['component', 'pdata', 'otlp'],
   service: [
     'pdata',
     'otlp',
@@ -27,6 +28,7 @@ const allowed = {
     'llm-openai',
     'processor-semantic',
     'processor-memory-limiter',
+    'processor-durable-queue',
   ],
   testing: ['component', 'otlp', 'pdata', 'classifier'],
 };

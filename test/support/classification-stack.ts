@@ -68,6 +68,10 @@ export interface ClassificationStackOptions {
   /** Merged over the `llm` block below; `false` leaves `llm` out (the offline lexical classifier). */
   llm?: Record<string, unknown> | false;
   classifierOptions?: FakeOpenAiServerOptions;
+  /** Serve `/metrics` on a free loopback port (default: no metrics endpoint). */
+  serveMetrics?: boolean;
+  /** Extra variables for `${env:…}` in the configuration. */
+  env?: Record<string, string>;
 }
 
 export interface ClassificationStack {
@@ -80,6 +84,8 @@ export interface ClassificationStack {
   httpEndpoint: string;
   /** `127.0.0.1:<port>` of semtel's OTLP/gRPC receiver. */
   grpcEndpoint: string;
+  /** `http://127.0.0.1:<port>/metrics` with `serveMetrics`, else undefined. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -128,7 +134,10 @@ export async function startClassificationStack(options: ClassificationStackOptio
         traces: { receivers: ['otlp'], processors: ['semantic'], exporters: ['otlp_http'] },
         logs: { receivers: ['otlp'], processors: ['semantic'], exporters: ['otlp_http'] },
       },
-      telemetry: { metrics: { level: 'none' }, logs: { level: 'info' } },
+      telemetry: {
+        metrics: options.serveMetrics ? { level: 'normal', address: '127.0.0.1:0' } : { level: 'none' },
+        logs: { level: 'info' },
+      },
       shutdown_timeout: '5s',
     },
   };
@@ -136,7 +145,7 @@ export async function startClassificationStack(options: ClassificationStackOptio
   try {
     service = await startService({
       config: JSON.stringify(config, null, 2),
-      env: { SEMTEL_E2E_CLASSIFIER_KEY: classifierApiKey },
+      env: { SEMTEL_E2E_CLASSIFIER_KEY: classifierApiKey, ...options.env },
       logger,
     });
   } catch (error) {
@@ -155,6 +164,7 @@ export async function startClassificationStack(options: ClassificationStackOptio
     logger,
     httpEndpoint: `http://${otlp.http}`,
     grpcEndpoint: otlp.grpc,
+    metricsUrl: service.addresses.metrics === undefined ? undefined : `http://${service.addresses.metrics}/metrics`,
     async close() {
       await service.shutdown();
       await Promise.all([sink.close(), classifierLlm.close()]);

@@ -1,6 +1,24 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LlmError } from './llm-error.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
+import type { SharedRateLimitEndpoint, SharedRateLimiter } from './shared-rate-limiter.js';
 import { TokenBucket } from './token-bucket.js';
+
+/** `LlmError.code` of a request refused because the limit shared with other replicas would keep it waiting too long. */
+export const sharedLimitSaturatedCode = 'shared_rate_limit_saturated';
+
+/** Bounds the polling of the shared limiter whatever it answers (time is bounded by `maxWaitMs` too). */
+const maximumSharedRounds = 1000;
+
+export interface SharedLimitOptions {
+  limiter: SharedRateLimiter;
+  /** The endpoint's name, the same on every replica. */
+  endpoint: string;
+  /** Longest wait for shared capacity; a longer one fails at once with `rate_limited`, nothing sent. */
+  maxWaitMs: number;
+  /** The shared limiter failed (it should fail open itself); the request goes on with the local limits. */
+  onError?: (error: unknown) => void;
+}
 
 export interface EndpointRateLimiterOptions {
   /** Requests per minute; unknown until the endpoint's headers say when unset. */
@@ -14,6 +32,8 @@ export interface EndpointRateLimiterOptions {
   requestBurstSeconds?: number;
   /** Azure may report a per-second figure in `x-ratelimit-limit-requests`; do not take it as RPM. */
   ignoreRequestLimitHeader?: boolean;
+  /** A limit shared with other replicas, taken after the local buckets, just before sending. */
+  shared?: SharedLimitOptions;
   now?: () => number;
 }
 
@@ -62,8 +82,17 @@ export class EndpointRateLimiter {
     return this.waiters.length;
   }
 
-  /** Waits until the request can be sent, then charges it. Rejects with `aborted` when `signal` fires first. */
-  acquire(tokens: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Waits until the request can be sent, then charges it: the local buckets, then the shared limit when
+   * there is one. Rejects with `aborted` when `signal` fires first, and with `rate_limited`
+   * (code `shared_rate_limit_saturated`) when the shared limit would keep it waiting past its `maxWaitMs`.
+   */
+  async acquire(tokens: number, signal?: AbortSignal): Promise<void> {
+    await this.acquireLocal(tokens, signal);
+    if (this.options.shared) await this.acquireShared(this.options.shared, tokens, signal);
+  }
+
+  private acquireLocal(tokens: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(abortedWhileWaiting());
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
@@ -107,8 +136,17 @@ export class EndpointRateLimiter {
   settle(charged: number, used: number | undefined): void {
     if (!this.tokens) return;
     const difference = charged - (used ?? 0);
-    if (difference > 0) this.tokens.refund(difference);
-    else if (difference < 0) this.tokens.take(-difference);
+    this.settleLocal(difference);
+    const shared = this.options.shared;
+    const endpoint = this.sharedEndpoint();
+    if (shared?.limiter.refund && endpoint && difference !== 0) {
+      this.callShared(shared, () => shared.limiter.refund?.(endpoint, difference));
+    }
+  }
+
+  private settleLocal(difference: number): void {
+    if (difference > 0) this.tokens?.refund(difference);
+    else if (difference < 0) this.tokens?.take(-difference);
   }
 
   /** Holds every request for `milliseconds` (the endpoint said "retry after"). */
@@ -131,7 +169,79 @@ export class EndpointRateLimiter {
       else this.tokens = new TokenBucket(tokens.limit, tokens.limit, this.now);
     }
     if (tokens.remaining !== undefined) this.tokens?.lowerTo(tokens.remaining);
+    const shared = this.options.shared;
+    const endpoint = this.sharedEndpoint();
+    if (shared?.limiter.lowerTo && endpoint && (requests.remaining !== undefined || tokens.remaining !== undefined)) {
+      const remaining = {
+        ...(requests.remaining !== undefined && this.requests ? { requests: requests.remaining } : {}),
+        ...(tokens.remaining !== undefined ? { tokens: tokens.remaining } : {}),
+      };
+      this.callShared(shared, () => shared.limiter.lowerTo?.(endpoint, remaining));
+    }
     this.pump();
+  }
+
+  /** The limits in force, as the shared limiter keys and sizes its buckets; undefined while none is known. */
+  private sharedEndpoint(): SharedRateLimitEndpoint | undefined {
+    const shared = this.options.shared;
+    if (!shared || (!this.tokens && !this.requests)) return undefined;
+    return {
+      name: shared.endpoint,
+      ...(this.tokens ? { tokensPerMinute: this.tokens.ratePerMinute } : {}),
+      ...(this.requests ? { requestsPerMinute: this.requests.ratePerMinute, requestBurst: this.requests.capacity } : {}),
+    };
+  }
+
+  /**
+   * Waits for the shared limit after the local buckets granted the request. The local charge is given
+   * back when the request gives up here, since it is not sent.
+   */
+  private async acquireShared(shared: SharedLimitOptions, tokens: number, signal: AbortSignal | undefined): Promise<void> {
+    const startedAt = this.now();
+    for (let round = 0; round < maximumSharedRounds; round += 1) {
+      const endpoint = this.sharedEndpoint();
+      if (!endpoint) return;
+      let grant;
+      try {
+        grant = await shared.limiter.acquire(endpoint, tokens, 1);
+      } catch (error) {
+        // Fail open: the local buckets still hold this replica to the endpoint's limit.
+        this.report(shared, error);
+        return;
+      }
+      if (grant.granted) return;
+      const waitMs = Math.max(1, Math.ceil(grant.retryAfterMs ?? 100));
+      if (this.now() - startedAt + waitMs > shared.maxWaitMs) {
+        this.settleLocal(tokens);
+        throw new LlmError(
+          'rate_limited',
+          `LLM endpoint ${shared.endpoint} saturated across replicas: shared capacity for this request in about ${Math.ceil(waitMs / 1000)} s, above max_queue_wait`,
+          { retryAfterMs: waitMs, code: sharedLimitSaturatedCode },
+        );
+      }
+      try {
+        await sleep(waitMs, undefined, signal ? { signal } : undefined);
+      } catch {
+        this.settleLocal(tokens);
+        throw abortedWhileWaiting();
+      }
+    }
+  }
+
+  private callShared(shared: SharedLimitOptions, call: () => Promise<void> | undefined): void {
+    try {
+      call()?.catch((error: unknown) => this.report(shared, error));
+    } catch (error) {
+      this.report(shared, error);
+    }
+  }
+
+  private report(shared: SharedLimitOptions, error: unknown): void {
+    try {
+      shared.onError?.(error);
+    } catch {
+      // Reporting must not change the outcome of a request.
+    }
   }
 
   private requestBurst(requestsPerMinute: number): number {

@@ -69,7 +69,8 @@ export class QueueStore {
       },
       entries: () => {
         const entries: StoredEntry[] = [];
-        for (const { key, value } of database.getRange()) entries.push({ id: key, bytes: value.byteLength });
+        // getBinaryFast reads into a reused buffer: only the size is wanted, not a copy of the entry.
+        for (const id of database.getKeys()) entries.push({ id, bytes: database.getBinaryFast(id)?.byteLength ?? 0 });
         return entries;
       },
     };

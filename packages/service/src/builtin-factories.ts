@@ -4,6 +4,7 @@ import {
   otlpGrpcExporterFactory,
   otlpHttpExporterFactory,
 } from '@semtel/exporter-otlp';
+import { durableQueueProcessorFactory } from '@semtel/processor-durable-queue';
 import { memoryLimiterProcessorFactory } from '@semtel/processor-memory-limiter';
 import { otlpReceiverFactory } from '@semtel/receiver-otlp';
 import type { Factories } from './factories.js';
@@ -19,7 +20,11 @@ export function builtinFactories(
 ): Factories {
   return {
     receivers: [otlpReceiverFactory],
-    processors: [memoryLimiterProcessorFactory, createSemanticProcessorWithLlm(environment)],
+    processors: [
+      memoryLimiterProcessorFactory,
+      durableQueueProcessorFactory,
+      createSemanticProcessorWithLlm(environment),
+    ],
     exporters: [otlpHttpExporterFactory, otlpGrpcExporterFactory, debugExporterFactory, fileExporterFactory],
     extensions: [createHealthCheckExtensionFactory(status)],
   };

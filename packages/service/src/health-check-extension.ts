@@ -1,15 +1,15 @@
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Extension, ExtensionFactory, Logger } from '@semtel/component';
 import { errorMessage, once } from '@semtel/component';
 import { z } from 'zod';
-import { formatListenAddress, listenAddressSchema, parseListenAddress } from './listen-address.js';
+import { endpointSchema, parseEndpoint } from '@semtel/receiver-otlp';
+import { listenHttp } from './listen-http.js';
 import type { ServiceStatus } from './service-status.js';
 
 export const healthCheckConfigSchema = z
   .strictObject({
-    endpoint: listenAddressSchema.default('127.0.0.1:13133'),
+    endpoint: endpointSchema.default('127.0.0.1:13133'),
     path: z
       .string()
       .regex(/^\/[^\s?#]*$/, 'must start with "/" and contain no spaces, "?" or "#"')
@@ -25,6 +25,7 @@ export class HealthCheckExtension implements Extension {
   readonly #status: ServiceStatus;
   readonly #logger: Logger;
   #server: Server | undefined;
+  #boundAddress: string | undefined;
 
   constructor(config: HealthCheckConfig, status: ServiceStatus, logger: Logger) {
     this.#config = config;
@@ -34,13 +35,10 @@ export class HealthCheckExtension implements Extension {
 
   /** The bound `host:port`, once started (the real port when configured with port 0). */
   addresses(): Record<string, string> {
-    const address = this.#server?.address();
-    if (address === null || address === undefined || typeof address === 'string') return {};
-    return { http: formatListenAddress({ host: (address as AddressInfo).address, port: address.port }) };
+    return this.#boundAddress === undefined ? {} : { http: this.#boundAddress };
   }
 
   readonly start = once(async (): Promise<void> => {
-    const { host, port } = parseListenAddress(this.#config.endpoint);
     const server = createServer((request, response) => {
       const path = (request.url ?? '/').split('?')[0];
       if (path !== this.#config.path) {
@@ -62,14 +60,7 @@ export class HealthCheckExtension implements Extension {
         : { status: 'Server not available', upSince: '0001-01-01T00:00:00Z', uptime: '' };
       response.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
-    server.on('clientError', (_error, socket) => socket.destroy());
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    this.#boundAddress = await listenHttp(server, parseEndpoint(this.#config.endpoint));
     server.on('error', (error) => this.#logger.error({ error: errorMessage(error) }, 'health check server error'));
     this.#server = server;
     this.#logger.debug({ endpoint: this.addresses().http }, 'health check listening');

@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { Logger } from '@semtel/component';
 import { errorMessage } from '@semtel/component';
-import { formatListenAddress, parseListenAddress } from './listen-address.js';
+import { parseEndpoint } from '@semtel/receiver-otlp';
+import { listenHttp } from './listen-http.js';
 import type { PrometheusMeter } from './prometheus-meter.js';
 
 /** Serves the self-metrics as Prometheus text at `/metrics`. */
@@ -16,7 +17,6 @@ export class MetricsServer {
   }
 
   static async start(address: string, meter: PrometheusMeter, logger: Logger): Promise<MetricsServer> {
-    const { host, port } = parseListenAddress(address);
     const server = createServer((request, response) => {
       const path = (request.url ?? '/').split('?')[0];
       if (path !== '/metrics') {
@@ -35,20 +35,8 @@ export class MetricsServer {
         },
       );
     });
-    server.on('clientError', (_error, socket) => socket.destroy());
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const boundAddress = await listenHttp(server, parseEndpoint(address));
     server.on('error', (error) => logger.error({ error: errorMessage(error) }, 'metrics server error'));
-    const bound = server.address();
-    const boundAddress =
-      bound !== null && typeof bound === 'object'
-        ? formatListenAddress({ host: bound.address, port: bound.port })
-        : address;
     return new MetricsServer(server, boundAddress);
   }
 

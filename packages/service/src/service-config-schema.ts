@@ -1,6 +1,6 @@
 import { durationSchema } from '@semtel/component';
 import { z } from 'zod';
-import { listenAddressSchema } from './listen-address.js';
+import { endpointSchema } from '@semtel/receiver-otlp';
 
 /** YAML `key:` with no value is null; the collector reads it as "empty", and so do we. */
 const emptyWhenNull =
@@ -37,7 +37,7 @@ export const serviceSectionSchemas = {
         z.strictObject({
           /** none: no /metrics endpoint. basic, normal and detailed serve the same metrics today. */
           level: z.enum(['none', 'basic', 'normal', 'detailed']).default('normal'),
-          address: listenAddressSchema.default('127.0.0.1:8888'),
+          address: endpointSchema.default('127.0.0.1:8888'),
         }),
       ),
       logs: z.preprocess(

@@ -171,7 +171,7 @@ service:
   shutdown_timeout: soon
 `);
     expect(errors).toEqual([
-      'service.telemetry.metrics.address: "http://127.0.0.1:8888" must be host:port without a scheme, e.g. 127.0.0.1:8888',
+      'service.telemetry.metrics.address: endpoint "http://127.0.0.1:8888" must be host:port without a scheme, e.g. 127.0.0.1:4318',
       expect.stringMatching(/^service\.shutdown_timeout: invalid duration "soon"/),
       'service.pipelines.traces.receivers[1]: receiver "otlp" is listed twice',
     ]);

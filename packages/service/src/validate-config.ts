@@ -3,6 +3,7 @@ import { parseComponentId } from '@semtel/component';
 import type { z } from 'zod';
 import type { ConfigIssue } from './config-error.js';
 import { formatPath } from './config-error.js';
+import { durableQueueAcknowledgementIssues } from './durable-queue-acknowledgement.js';
 import type { ComponentKind, Factories } from './factories.js';
 import { sectionOfKind } from './factories.js';
 import type { PipelineConfig, ServiceConfig } from './service-config-schema.js';
@@ -159,6 +160,13 @@ export function validateConfig(
       });
     }
   }
+  issues.push(
+    ...durableQueueAcknowledgementIssues(
+      pipelines,
+      defined.get('processor') as Map<string, ComponentConfig | undefined>,
+      defined.get('exporter') as Map<string, ComponentConfig | undefined>,
+    ),
+  );
   const extensionComponents = defined.get('extension') as Map<string, ComponentConfig | undefined>;
   const seenExtensions = new Set<string>();
   service.extensions.forEach((id, index) => {

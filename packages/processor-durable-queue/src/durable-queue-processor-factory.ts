@@ -1,0 +1,165 @@
+import { resolve } from 'node:path';
+import type { CreateSettings, NextConsumers, Processor, ProcessorFactory, Signal } from '@semtel/component';
+import { formatComponentId } from '@semtel/component';
+import { decodeLogs, decodeMetrics, decodeTraces, encodeLogs, encodeMetrics, encodeTraces } from '@semtel/otlp';
+import type { Logs, Metrics, Traces } from '@semtel/pdata';
+import { countDataPoints, countLogRecords, countSpans } from '@semtel/pdata';
+import type { DurableQueueConfig } from './durable-queue-config.js';
+import { durableQueueConfigSchema } from './durable-queue-config.js';
+import { DurableQueueProcessor } from './durable-queue-processor.js';
+import { QueueCapacity } from './queue-capacity.js';
+import { QueueStore } from './queue-store.js';
+import type { SignalCodec, SignalQueueEvents } from './signal-queue.js';
+import { SignalQueue } from './signal-queue.js';
+import { claimStoreOwnership } from './store-ownership.js';
+
+const mebibyte = 1024 * 1024;
+
+const itemNoun = { traces: 'spans', logs: 'log_records', metrics: 'metric_points' } as const satisfies Record<
+  Signal,
+  string
+>;
+
+export const tracesCodec: SignalCodec<Traces> = {
+  encode: (traces) => encodeTraces(traces, 'protobuf'),
+  decode: (body) => decodeTraces(body, 'protobuf'),
+  count: countSpans,
+};
+
+export const logsCodec: SignalCodec<Logs> = {
+  encode: (logs) => encodeLogs(logs, 'protobuf'),
+  decode: (body) => decodeLogs(body, 'protobuf'),
+  count: countLogRecords,
+};
+
+export const metricsCodec: SignalCodec<Metrics> = {
+  encode: (metrics) => encodeMetrics(metrics, 'protobuf'),
+  decode: (body) => decodeMetrics(body, 'protobuf'),
+  count: countDataPoints,
+};
+
+/** The store file of a processor id: `durable_queue/gateway` → `<directory>/durable_queue_gateway.mdb`. */
+export function storePath(directory: string, id: string): string {
+  return resolve(directory, `${id.replace(/[^A-Za-z0-9_.-]/g, '_')}.mdb`);
+}
+
+export const durableQueueProcessorFactory: ProcessorFactory<DurableQueueConfig> = {
+  type: 'durable_queue',
+  signals: ['traces', 'logs', 'metrics'],
+  configSchema: durableQueueConfigSchema,
+  create(settings: CreateSettings, config: DurableQueueConfig, next: NextConsumers): Processor {
+    const id = formatComponentId(settings.id);
+    const { logger, meter } = settings.telemetry;
+    const capacity = new QueueCapacity(config.max_size_mib * mebibyte, config.max_entries);
+    const path = storePath(config.directory, id);
+    const labels = { processor: id };
+
+    const events = (signal: Signal): SignalQueueEvents => {
+      const noun = itemNoun[signal];
+      const counter = (name: string, help: string) =>
+        meter.counter(`semtel_durable_queue_${name}_${noun}`, help, ['processor']);
+      const persisted = counter('persisted', `Number of ${noun} stored by the durable queue before acknowledging them.`);
+      const refused = counter('refused', `Number of ${noun} the durable queue refused (full, shutting down, or a storage error).`);
+      const delivered = counter('delivered', `Number of ${noun} delivered downstream and removed from the durable queue.`);
+      const failed = counter('delivery_failed', `Number of ${noun} whose delivery failed and will be retried from disk.`);
+      const dropped = counter('dropped', `Number of ${noun} removed undelivered: downstream refused them permanently.`);
+      return {
+        persisted: (items) => persisted.add(items, labels),
+        refused: (items) => refused.add(items, labels),
+        delivered: (items) => delivered.add(items, labels),
+        failed: (items) => failed.add(items, labels),
+        dropped: (items) => dropped.add(items, labels),
+      };
+    };
+
+    const processor = new DurableQueueProcessor(
+      {
+        id,
+        openStore: () => {
+          const release = claimStoreOwnership(path);
+          try {
+            return { store: QueueStore.open(path, config.fsync), release };
+          } catch (error) {
+            release();
+            throw error;
+          }
+        },
+        createQueues: (store) => {
+          const common = {
+            capacity,
+            maxInFlight: config.max_in_flight,
+            backoff: {
+              initialMs: config.retry.initial_interval,
+              maxMs: config.retry.max_interval,
+              multiplier: config.retry.multiplier,
+            },
+            fullRetryAfterMs: config.retry_after,
+            logger,
+          };
+          const { traces, logs, metrics } = next;
+          return {
+            ...(traces && {
+              traces: new SignalQueue<Traces>({
+                ...common,
+                signal: 'traces',
+                partition: store.partition('traces'),
+                codec: tracesCodec,
+                deliver: (data) => traces.consumeTraces(data),
+                events: events('traces'),
+              }),
+            }),
+            ...(logs && {
+              logs: new SignalQueue<Logs>({
+                ...common,
+                signal: 'logs',
+                partition: store.partition('logs'),
+                codec: logsCodec,
+                deliver: (data) => logs.consumeLogs(data),
+                events: events('logs'),
+              }),
+            }),
+            ...(metrics && {
+              metrics: new SignalQueue<Metrics>({
+                ...common,
+                signal: 'metrics',
+                partition: store.partition('metrics'),
+                codec: metricsCodec,
+                deliver: (data) => metrics.consumeMetrics(data),
+                events: events('metrics'),
+              }),
+            }),
+          };
+        },
+        capacity,
+        shutdownWaitMs: config.shutdown_wait,
+        logger,
+      },
+      next,
+    );
+
+    meter.observableGauge(
+      'semtel_durable_queue_size',
+      'Requests stored in the durable queue, delivered or not yet (data_type = traces | logs | metrics).',
+      ['processor', 'data_type'],
+      (observe) => {
+        for (const signal of ['traces', 'logs', 'metrics'] as const) {
+          if (next[signal] !== undefined) observe(processor.stored(signal), { ...labels, data_type: signal });
+        }
+      },
+    );
+    meter.observableGauge(
+      'semtel_durable_queue_size_bytes',
+      'Bytes of encoded requests stored in the durable queue, every signal together.',
+      ['processor'],
+      (observe) => observe(capacity.usedBytes, labels),
+    );
+    meter.observableGauge(
+      'semtel_durable_queue_capacity_bytes',
+      'The durable queue’s max_size_mib in bytes.',
+      ['processor'],
+      (observe) => observe(capacity.maxBytes, labels),
+    );
+    logger.debug({ path, fsync: config.fsync }, 'durable queue store');
+    return processor;
+  },
+};

@@ -1,0 +1,17 @@
+export type { DurableQueueConfig, FsyncPolicy } from './durable-queue-config.js';
+export { durableQueueConfigSchema, fsyncPolicies } from './durable-queue-config.js';
+export { DurableQueueProcessor } from './durable-queue-processor.js';
+export type { DurableQueueProcessorOptions } from './durable-queue-processor.js';
+export {
+  durableQueueProcessorFactory,
+  logsCodec,
+  metricsCodec,
+  storePath,
+  tracesCodec,
+} from './durable-queue-processor-factory.js';
+export { QueueCapacity } from './queue-capacity.js';
+export type { QueuePartition, StoredEntry } from './queue-store.js';
+export { QueueStore } from './queue-store.js';
+export type { Backoff, SignalCodec, SignalQueueEvents, SignalQueueOptions } from './signal-queue.js';
+export { SignalQueue } from './signal-queue.js';
+export { claimStoreOwnership } from './store-ownership.js';
