@@ -29,8 +29,10 @@ const allowed = {
     'processor-semantic',
     'processor-memory-limiter',
     'processor-durable-queue',
+    'shared-state-redis',
   ],
   testing: ['component', 'otlp', 'pdata', 'classifier'],
+  'shared-state-redis': [],
 };
 const onlyImporters = { openai: ['llm-openai'] };
 

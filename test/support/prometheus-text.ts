@@ -44,8 +44,7 @@ export function samplesOf(
   labels: Record<string, string> = {},
 ): PrometheusSample[] {
   return samples.filter(
-    (sample) =>
-      sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+    (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
   );
 }
 

@@ -64,10 +64,14 @@ export interface SemtelProcess {
 export interface SemtelProcessOptions {
   /** YAML fragments for `exporters:` and `service.pipelines`, given the picked ports. */
   exportersYaml: string;
+  /** YAML fragment for `processors:`, when the pipelines name any. */
+  processorsYaml?: string;
   pipelinesYaml: string;
   /** Extra lines under `receivers.otlp.protocols.http`. */
   httpReceiverExtraYaml?: string;
   startTimeoutMs?: number;
+  /** Extra environment for the child (for example NODE_OPTIONS). */
+  env?: Record<string, string>;
 }
 
 const outputLimit = 256 * 1024;
@@ -95,6 +99,7 @@ export async function startSemtelProcess(options: SemtelProcessOptions): Promise
       '      http:',
       `        endpoint: 127.0.0.1:${httpPort}`,
       httpExtra,
+      options.processorsYaml ? `processors:\n${indent(options.processorsYaml, 2)}` : '',
       'exporters:',
       indent(options.exportersYaml, 2),
       'service:',
@@ -111,7 +116,7 @@ export async function startSemtelProcess(options: SemtelProcessOptions): Promise
 
   const child = spawn(process.execPath, [cliPath, 'start', '--config', configPath], {
     cwd: directory,
-    env: { ...process.env, OPENAI_API_KEY: '', OPENAI_BASE_URL: '' },
+    env: { ...process.env, OPENAI_API_KEY: '', OPENAI_BASE_URL: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

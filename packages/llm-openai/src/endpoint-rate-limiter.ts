@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { LlmError } from './llm-error.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
 import type { SharedRateLimitEndpoint, SharedRateLimiter } from './shared-rate-limiter.js';
@@ -188,7 +187,9 @@ export class EndpointRateLimiter {
     return {
       name: shared.endpoint,
       ...(this.tokens ? { tokensPerMinute: this.tokens.ratePerMinute } : {}),
-      ...(this.requests ? { requestsPerMinute: this.requests.ratePerMinute, requestBurst: this.requests.capacity } : {}),
+      ...(this.requests
+        ? { requestsPerMinute: this.requests.ratePerMinute, requestBurst: this.requests.capacity }
+        : {}),
     };
   }
 
@@ -196,7 +197,11 @@ export class EndpointRateLimiter {
    * Waits for the shared limit after the local buckets granted the request. The local charge is given
    * back when the request gives up here, since it is not sent.
    */
-  private async acquireShared(shared: SharedLimitOptions, tokens: number, signal: AbortSignal | undefined): Promise<void> {
+  private async acquireShared(
+    shared: SharedLimitOptions,
+    tokens: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const startedAt = this.now();
     for (let round = 0; round < maximumSharedRounds; round += 1) {
       const endpoint = this.sharedEndpoint();
@@ -220,7 +225,7 @@ export class EndpointRateLimiter {
         );
       }
       try {
-        await sleep(waitMs, undefined, signal ? { signal } : undefined);
+        await delay(waitMs, signal);
       } catch {
         this.settleLocal(tokens);
         throw abortedWhileWaiting();
@@ -272,6 +277,25 @@ export class EndpointRateLimiter {
       head.resolve();
     }
   }
+}
+
+/** Resolves after `milliseconds`, rejects when `signal` fires first; the pump's timers are the global ones too. */
+function delay(milliseconds: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, milliseconds);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function abortedWhileWaiting(): LlmError {

@@ -5,6 +5,7 @@ import type { ConcurrencyControllerOptions } from './concurrency-controller.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import { EndpointRateLimiter } from './endpoint-rate-limiter.js';
+import type { SharedLimitOptions } from './endpoint-rate-limiter.js';
 import { LlmError, toLlmError } from './llm-error.js';
 import type { ResolvedEndpoint } from './openai-classifier-config.js';
 import { parseRateLimitHeaders } from './rate-limit-headers.js';
@@ -15,6 +16,8 @@ const secretHeaderPattern = /auth|key|token|secret|cookie|signature/i;
 export interface LlmEndpointOptions {
   concurrency: ConcurrencyControllerOptions;
   circuit: CircuitBreakerOptions;
+  /** A rate limit shared with other replicas; the endpoint's name keys it. */
+  sharedLimit?: Omit<SharedLimitOptions, 'endpoint'>;
   fetch?: typeof fetch;
   now?: () => number;
 }
@@ -61,6 +64,7 @@ export class LlmEndpoint {
       ...(resolved.rpm !== undefined ? { requestsPerMinute: resolved.rpm } : {}),
       ...(resolved.tpm !== undefined ? { tokensPerMinute: resolved.tpm } : {}),
       ignoreRequestLimitHeader: resolved.azure !== undefined,
+      ...(options.sharedLimit ? { shared: { ...options.sharedLimit, endpoint: resolved.name } } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
     this.concurrency = new AimdConcurrencyController(options.concurrency);

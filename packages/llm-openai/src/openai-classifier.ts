@@ -15,6 +15,7 @@ import type {
 } from '@semtel/classifier';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { CircuitState } from './circuit-breaker.js';
+import { sharedLimitSaturatedCode } from './endpoint-rate-limiter.js';
 import { EndpointRouter, expectedWaitMs } from './endpoint-router.js';
 import type { RouteChoice } from './endpoint-router.js';
 import { LlmEndpoint } from './llm-endpoint.js';
@@ -29,6 +30,7 @@ import type { ModelPrice } from './price-table.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
 import { RetryPolicy } from './retry-policy.js';
 import type { RetryEvent } from './retry-policy.js';
+import type { SharedRateLimiter } from './shared-rate-limiter.js';
 import { TokenBudget } from './token-budget.js';
 import type { BudgetReservation } from './token-budget.js';
 
@@ -50,6 +52,11 @@ export interface OpenAiClassifierOptions {
   random?: () => number;
   /** Clock of the limiters, circuits and budget windows (epoch ms). */
   now?: () => number;
+  /**
+   * A rate limit shared by every replica (e.g. `@semtel/shared-state-redis`): each request takes its
+   * charge there too, after the endpoint's local buckets, so N replicas together keep to one limit.
+   */
+  sharedRateLimiter?: SharedRateLimiter;
 }
 
 type ResponseFormatMode = 'json_schema' | 'json_object';
@@ -87,6 +94,7 @@ export class OpenAiClassifier implements Classifier {
   private instructionTokens: { text: string; tokens: number } | undefined;
   /** Why an endpoint is out of rotation for a long time (quota, credentials), until it answers again. */
   private readonly stopped = new Map<LlmEndpoint, 'quota_exhausted' | 'authentication'>();
+  private sharedLimitErrorLoggedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     config: OpenAiClassifierConfigInput,
@@ -120,6 +128,15 @@ export class OpenAiClassifier implements Classifier {
           onStateChange: (state, reason) => this.circuitChanged(resolved.name, state, reason),
         },
         now: this.now,
+        ...(options.sharedRateLimiter
+          ? {
+              sharedLimit: {
+                limiter: options.sharedRateLimiter,
+                maxWaitMs: parsed.max_queue_wait,
+                onError: (error: unknown) => this.sharedLimitFailed(resolved.name, error),
+              },
+            }
+          : {}),
         ...(options.fetch ? { fetch: options.fetch } : {}),
       });
       return endpoint;
@@ -283,6 +300,13 @@ export class OpenAiClassifier implements Classifier {
         if (thrown instanceof Rerouted) {
           attempt -= 1;
           continue;
+        }
+        if (thrown instanceof LlmError && thrown.code === sharedLimitSaturatedCode) {
+          // As above for the local queue: the limit shared with other replicas is spent for longer than
+          // max_queue_wait; nothing was sent and the endpoint is not at fault.
+          endpoint.breaker.releaseProbe();
+          this.rejected('rate_limited');
+          throw thrown;
         }
         const error = toLlmError(thrown);
         lastError = error;
@@ -514,6 +538,17 @@ export class OpenAiClassifier implements Classifier {
     if (state === 'open') this.options.logger?.warn({ endpoint, reason }, 'LLM endpoint taken out of rotation');
     else if (state === 'closed') this.options.logger?.info({ endpoint }, 'LLM endpoint back in rotation');
     this.call(() => this.observer.onCircuitState?.(endpoint, state));
+  }
+
+  /** The shared limiter threw instead of failing open itself: go on locally, and say so now and then. */
+  private sharedLimitFailed(endpoint: string, error: unknown): void {
+    const now = this.now();
+    if (now - this.sharedLimitErrorLoggedAt < 60_000) return;
+    this.sharedLimitErrorLoggedAt = now;
+    this.options.logger?.warn(
+      { endpoint, error: error instanceof Error ? error.message : String(error) },
+      'shared rate limiter failed; limiting locally only',
+    );
   }
 
   private budgetChanged(): void {

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { CreateSettings, NextConsumers, Processor, ProcessorFactory, Signal } from '@semtel/component';
 import { formatComponentId } from '@semtel/component';
 import { decodeLogs, decodeMetrics, decodeTraces, encodeLogs, encodeMetrics, encodeTraces } from '@semtel/otlp';
@@ -58,10 +59,22 @@ export const durableQueueProcessorFactory: ProcessorFactory<DurableQueueConfig> 
       const noun = itemNoun[signal];
       const counter = (name: string, help: string) =>
         meter.counter(`semtel_durable_queue_${name}_${noun}`, help, ['processor']);
-      const persisted = counter('persisted', `Number of ${noun} stored by the durable queue before acknowledging them.`);
-      const refused = counter('refused', `Number of ${noun} the durable queue refused (full, shutting down, or a storage error).`);
-      const delivered = counter('delivered', `Number of ${noun} delivered downstream and removed from the durable queue.`);
-      const failed = counter('delivery_failed', `Number of ${noun} whose delivery failed and will be retried from disk.`);
+      const persisted = counter(
+        'persisted',
+        `Number of ${noun} stored by the durable queue before acknowledging them.`,
+      );
+      const refused = counter(
+        'refused',
+        `Number of ${noun} the durable queue refused (full, shutting down, or a storage error).`,
+      );
+      const delivered = counter(
+        'delivered',
+        `Number of ${noun} delivered downstream and removed from the durable queue.`,
+      );
+      const failed = counter(
+        'delivery_failed',
+        `Number of ${noun} whose delivery failed and will be retried from disk.`,
+      );
       const dropped = counter('dropped', `Number of ${noun} removed undelivered: downstream refused them permanently.`);
       return {
         persisted: (items) => persisted.add(items, labels),
@@ -76,6 +89,7 @@ export const durableQueueProcessorFactory: ProcessorFactory<DurableQueueConfig> 
       {
         id,
         openStore: () => {
+          mkdirSync(dirname(path), { recursive: true });
           const release = claimStoreOwnership(path);
           try {
             return { store: QueueStore.open(path, config.fsync), release };

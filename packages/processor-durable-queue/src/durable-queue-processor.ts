@@ -71,9 +71,7 @@ export class DurableQueueProcessor implements Processor {
   readonly shutdown = once(async (deadline?: AbortSignal): Promise<void> => {
     const queues = Object.values(this.queues);
     for (const queue of queues) queue.stopAccepting();
-    const left = await Promise.all(
-      queues.map((queue) => queue.stopDelivering(this.options.shutdownWaitMs, deadline)),
-    );
+    const left = await Promise.all(queues.map((queue) => queue.stopDelivering(this.options.shutdownWaitMs, deadline)));
     const inFlight = left.reduce((sum, count) => sum + count, 0);
     const stored = queues.reduce((sum, queue) => sum + queue.size, 0);
     if (stored > 0) {

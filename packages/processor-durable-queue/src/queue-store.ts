@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Signal } from '@semtel/component';
 import type { Database, RootDatabase, RootDatabaseOptionsWithPath } from 'lmdb';
 import { open } from 'lmdb';
@@ -36,7 +34,6 @@ export class QueueStore {
   ) {}
 
   static open(path: string, fsync: FsyncPolicy): QueueStore {
-    mkdirSync(dirname(path), { recursive: true });
     const options: RootDatabaseOptionsWithPath = {
       path,
       // The path names the data file; LMDB keeps its lock table beside it (`<path>-lock`).

@@ -295,6 +295,9 @@ export class SignalQueue<Data> {
     clearTimeout(this.pauseTimer);
     this.pauseTimer = setTimeout(() => {
       this.pauseTimer = undefined;
+      // Timers may fire a millisecond before Date.now() reaches the deadline; without this the
+      // pump would see the pause still in force and no timer would be left to wake it again.
+      this.pausedUntil = 0;
       this.pump();
     }, waitMs);
     this.pauseTimer.unref();

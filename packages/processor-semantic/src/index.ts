@@ -5,6 +5,9 @@ export { createSemanticProcessorFactory, semanticProcessorFactory } from './sema
 export type { SemanticProcessorSettings } from './semantic-processor.js';
 export { SemanticProcessor } from './semantic-processor.js';
 export { SemanticStatus } from './semantic-status.js';
+export type { SharedResultCache, SharedState } from './shared-result-cache.js';
+export { taxonomyScopedCache } from './shared-result-cache.js';
+export type { ClassificationResult } from './span-enrichment.js';
 export { renderTranscript } from './transcript.js';
 export { isTraceSampledIn } from './trace-sampler.js';
 export type { CustomPiiPattern, PiiKind, PiiRedactorOptions, RedactionResult } from './pii-redactor.js';

@@ -13,14 +13,25 @@ function isValidRegex(source: string): boolean {
   }
 }
 
+/** `shared_state` when the service offers no shared state: any value is an error that says so. */
+const noSharedStateSchema = z.never({
+  error: 'shared state is not available in this build (the service wires it, e.g. shared_state: {endpoint: redis://…})',
+});
+
 /**
- * The `semantic` processor's configuration. `llm` is validated by the schema the service
- * passes in (llm-openai's), so this package never depends on a particular LLM client.
+ * The `semantic` processor's configuration. `llm` and `shared_state` are validated by the schemas
+ * the service passes in (llm-openai's, shared-state-redis's), so this package never depends on a
+ * particular LLM client or store.
  */
-export function createSemanticProcessorConfigSchema<LlmConfig>(llmSchema: z.ZodType<LlmConfig>) {
+export function createSemanticProcessorConfigSchema<LlmConfig, SharedStateConfig = never>(
+  llmSchema: z.ZodType<LlmConfig>,
+  sharedStateSchema?: z.ZodType<SharedStateConfig>,
+) {
   return z
     .strictObject({
       llm: llmSchema.optional(),
+      /** State shared with other replicas (global LLM rate limit, result cache); off when absent. */
+      shared_state: ((sharedStateSchema ?? noSharedStateSchema) as z.ZodType<SharedStateConfig>).optional(),
       taxonomy: taxonomyConfigSchema.default('default'),
       batch: z
         .strictObject({
@@ -88,6 +99,6 @@ export function createSemanticProcessorConfigSchema<LlmConfig>(llmSchema: z.ZodT
     .prefault({});
 }
 
-export type SemanticProcessorConfig<LlmConfig = unknown> = z.output<
-  ReturnType<typeof createSemanticProcessorConfigSchema<LlmConfig>>
+export type SemanticProcessorConfig<LlmConfig = unknown, SharedStateConfig = unknown> = z.output<
+  ReturnType<typeof createSemanticProcessorConfigSchema<LlmConfig, SharedStateConfig>>
 >;

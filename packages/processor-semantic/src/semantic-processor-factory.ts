@@ -1,33 +1,65 @@
 import type { Classifier } from '@semtel/classifier';
 import { buildInstructions, countTokens, LexicalClassifier, resolveTaxonomy } from '@semtel/classifier';
 import type { CreateSettings, NextConsumers, Processor, ProcessorFactory, TelemetrySettings } from '@semtel/component';
+import { once } from '@semtel/component';
 import { z } from 'zod';
 import type { SemanticProcessorConfig } from './semantic-processor-config.js';
 import { createSemanticProcessorConfigSchema } from './semantic-processor-config.js';
 import { PiiRedactor } from './pii-redactor.js';
 import { SemanticProcessor } from './semantic-processor.js';
+import type { SharedState } from './shared-result-cache.js';
+import { taxonomyScopedCache } from './shared-result-cache.js';
 
-export interface SemanticProcessorFactoryOptions<LlmConfig> {
+export interface SemanticProcessorFactoryOptions<
+  LlmConfig,
+  SharedStateConfig = never,
+  State extends SharedState = SharedState,
+> {
   /** Validates `processors.semantic.llm`; the service passes llm-openai's schema. */
   llmConfigSchema: z.ZodType<LlmConfig>;
-  /** The LLM classifier for this config, or undefined to classify offline with the lexical classifier. */
-  createLlmClassifier(config: LlmConfig | undefined, telemetry: TelemetrySettings): Classifier | undefined;
+  /**
+   * The LLM classifier for this config, or undefined to classify offline with the lexical classifier.
+   * `sharedState` is what `createSharedState` opened for `shared_state`, when configured.
+   */
+  createLlmClassifier(
+    config: LlmConfig | undefined,
+    telemetry: TelemetrySettings,
+    sharedState?: State,
+  ): Classifier | undefined;
+  /** Validates `processors.semantic.shared_state`; without it, that key is refused. */
+  sharedStateConfigSchema?: z.ZodType<SharedStateConfig>;
+  /** Opens the state shared with other replicas; it starts and shuts down with the processor. */
+  createSharedState?(config: SharedStateConfig, telemetry: TelemetrySettings): State;
   /** Resolves relative taxonomy paths; defaults to the working directory. */
   baseDirectory?: string;
 }
 
-export function createSemanticProcessorFactory<LlmConfig>(
-  options: SemanticProcessorFactoryOptions<LlmConfig>,
-): ProcessorFactory<SemanticProcessorConfig<LlmConfig>> {
+export function createSemanticProcessorFactory<
+  LlmConfig,
+  SharedStateConfig = never,
+  State extends SharedState = SharedState,
+>(
+  options: SemanticProcessorFactoryOptions<LlmConfig, SharedStateConfig, State>,
+): ProcessorFactory<SemanticProcessorConfig<LlmConfig, SharedStateConfig>> {
   return {
     type: 'semantic',
     signals: ['traces', 'logs'],
-    configSchema: createSemanticProcessorConfigSchema(options.llmConfigSchema) as z.ZodType<
-      SemanticProcessorConfig<LlmConfig>
-    >,
-    create(settings: CreateSettings, config: SemanticProcessorConfig<LlmConfig>, next: NextConsumers): Processor {
+    configSchema: createSemanticProcessorConfigSchema(
+      options.llmConfigSchema,
+      options.sharedStateConfigSchema,
+    ) as z.ZodType<SemanticProcessorConfig<LlmConfig, SharedStateConfig>>,
+    create(
+      settings: CreateSettings,
+      config: SemanticProcessorConfig<LlmConfig, SharedStateConfig>,
+      next: NextConsumers,
+    ): Processor {
       const taxonomy = resolveTaxonomy(config.taxonomy, { baseDirectory: options.baseDirectory ?? process.cwd() });
-      const llm = options.createLlmClassifier(config.llm as LlmConfig | undefined, settings.telemetry);
+      const sharedStateConfig = config.shared_state as SharedStateConfig | undefined;
+      const sharedState =
+        sharedStateConfig !== undefined
+          ? options.createSharedState?.(sharedStateConfig, settings.telemetry)
+          : undefined;
+      const llm = options.createLlmClassifier(config.llm as LlmConfig | undefined, settings.telemetry, sharedState);
       const classifier = llm ?? new LexicalClassifier();
       if (llm === undefined) {
         settings.telemetry.logger.info(
@@ -41,7 +73,7 @@ export function createSemanticProcessorFactory<LlmConfig>(
         );
       }
       const instructionTokens = countTokens(buildInstructions(taxonomy));
-      return new SemanticProcessor(
+      const processor = new SemanticProcessor(
         {
           taxonomy,
           classifier,
@@ -68,13 +100,36 @@ export function createSemanticProcessorFactory<LlmConfig>(
           onBudgetExhausted: config.budget.on_exhausted,
           waitForRelease: config.wait_for_release,
           cache: { maxEntries: config.cache.max_entries, ttlMs: config.cache.ttl },
+          ...(sharedState?.resultCache
+            ? { sharedCache: taxonomyScopedCache(sharedState.resultCache, taxonomy.version) }
+            : {}),
           maxAttempts: config.retry.max_attempts,
           enrichment: { prefix: config.attribute_prefix, evaluationEvents: config.evaluation_events },
         },
         next,
         settings.telemetry,
       );
+      return sharedState ? withSharedState(processor, sharedState) : processor;
     },
+  };
+}
+
+/** The processor with its shared state: the state opens before it starts and closes after it drained. */
+function withSharedState(processor: SemanticProcessor, sharedState: SharedState): Processor {
+  return {
+    start: async (host) => {
+      await sharedState.start?.();
+      await processor.start(host);
+    },
+    shutdown: once(async (deadline?: AbortSignal) => {
+      try {
+        await processor.shutdown(deadline);
+      } finally {
+        await sharedState.shutdown?.(deadline);
+      }
+    }),
+    consumeTraces: (traces) => processor.consumeTraces(traces),
+    consumeLogs: (logs) => processor.consumeLogs(logs),
   };
 }
 

@@ -20,6 +20,7 @@ import type { BatchItem } from './interaction-batcher.js';
 import { InteractionBatcher } from './interaction-batcher.js';
 import { ResultCache } from './result-cache.js';
 import { SemanticStatus } from './semantic-status.js';
+import type { SharedResultCache } from './shared-result-cache.js';
 import type { ClassificationResult, EnrichmentOptions } from './span-enrichment.js';
 import { enrichSpan, markSpan } from './span-enrichment.js';
 import { SemanticTelemetry } from './semantic-telemetry.js';
@@ -49,6 +50,8 @@ export interface SemanticProcessorSettings {
    */
   waitForRelease?: boolean;
   cache: { maxEntries: number; ttlMs: number };
+  /** Results shared with other replicas: looked up on a local miss, written after classification. */
+  sharedCache?: SharedResultCache;
   maxAttempts: number;
   enrichment: EnrichmentOptions;
 }
@@ -379,7 +382,31 @@ export class SemanticProcessor implements Processor {
     };
     heldSpan.job = job;
     this.jobs.set(key, job);
-    this.batcher.add(job.item);
+    // Shared result cache: another replica may have classified this interaction already.
+    if (this.settings.sharedCache) void this.lookUpShared(job, this.settings.sharedCache);
+    else this.batcher.add(job.item);
+  }
+
+  /** Shared result cache: a hit labels the job's spans `cached`; a miss or a failure classifies as usual. */
+  private async lookUpShared(job: ClassificationJob, sharedCache: SharedResultCache): Promise<void> {
+    let result: ClassificationResult | undefined;
+    try {
+      result = await sharedCache.get(job.key);
+    } catch {
+      result = undefined;
+    }
+    if (this.jobs.get(job.key) !== job) return;
+    if (result === undefined) {
+      this.batcher.add(job.item);
+      return;
+    }
+    this.jobs.delete(job.key);
+    this.cache.set(job.key, result);
+    const now = Date.now();
+    for (const heldSpan of job.waiters) {
+      this.label(heldSpan.span, result, SemanticStatus.cached, now);
+      this.release(heldSpan);
+    }
   }
 
   private async dispatch(batch: BatchItem[]): Promise<void> {
@@ -434,10 +461,13 @@ export class SemanticProcessor implements Processor {
           ? SemanticStatus.overBudget
           : kind === 'aborted' || kind === 'timeout'
             ? SemanticStatus.timeout
-            : kind === 'quota_exhausted' ||
+            : // The endpoints, not the data, failed once retries ran out: say so, as an open circuit does.
+              kind === 'quota_exhausted' ||
                 kind === 'authentication' ||
                 kind === 'unavailable' ||
-                kind === 'rate_limited'
+                kind === 'rate_limited' ||
+                kind === 'network' ||
+                kind === 'server'
               ? SemanticStatus.unavailable
               : SemanticStatus.error;
       for (const job of jobs) this.fail(job, status, `classification failed: ${errorMessage(error)}`);
@@ -496,6 +526,12 @@ export class SemanticProcessor implements Processor {
   private complete(job: ClassificationJob, result: ClassificationResult): void {
     this.jobs.delete(job.key);
     this.cache.set(job.key, result);
+    // Shared result cache: a failed write costs the other replicas a classification, nothing more.
+    try {
+      this.settings.sharedCache?.set(job.key, result, this.settings.cache.ttlMs).catch(() => {});
+    } catch {
+      // As above.
+    }
     this.metrics.interaction(result.labels);
     const now = Date.now();
     for (const heldSpan of job.waiters) {

@@ -2,7 +2,9 @@ import type { ProcessorFactory } from '@semtel/component';
 import type { OpenAiClassifierConfigInput } from '@semtel/llm-openai';
 import { OpenAiClassifier, openAiClassifierConfigSchema } from '@semtel/llm-openai';
 import { createSemanticProcessorFactory } from '@semtel/processor-semantic';
+import { RedisSharedState } from '@semtel/shared-state-redis';
 import { createLlmMetricsObserver } from './llm-metrics-observer.js';
+import { redisSharedStateConfigSchema } from './redis-shared-state-config.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -21,17 +23,33 @@ export function llmConfigFromEnvironment(environment: Environment): OpenAiClassi
   };
 }
 
-/** The `semantic` processor wired to llm-openai: configured `llm`, else the environment, else lexical. */
+/**
+ * The `semantic` processor wired to llm-openai: configured `llm`, else the environment, else lexical;
+ * with `shared_state`, to a Redis shared by the replicas (global rate limit, result cache).
+ */
 export function createSemanticProcessorWithLlm(environment: Environment): ProcessorFactory<unknown> {
   return createSemanticProcessorFactory({
     llmConfigSchema: openAiClassifierConfigSchema,
-    createLlmClassifier: (config, telemetry) => {
+    sharedStateConfigSchema: redisSharedStateConfigSchema,
+    createSharedState: (config, telemetry) =>
+      new RedisSharedState({
+        endpoint: config.endpoint,
+        keyPrefix: config.key_prefix,
+        ...(config.password !== undefined ? { password: config.password } : {}),
+        connectTimeoutMs: config.connect_timeout,
+        commandTimeoutMs: config.command_timeout,
+        rateLimit: config.rate_limit,
+        resultCache: config.result_cache,
+        logger: telemetry.logger,
+      }),
+    createLlmClassifier: (config, telemetry, sharedState) => {
       const effective = config ?? llmConfigFromEnvironment(environment);
       if (effective === undefined) return undefined;
       return new OpenAiClassifier(effective, {
         observer: createLlmMetricsObserver(telemetry.meter),
         // The component logger is pino's, which has the (object, message) form the client uses.
         logger: telemetry.logger,
+        ...(sharedState?.rateLimiter ? { sharedRateLimiter: sharedState.rateLimiter } : {}),
       });
     },
   }) as ProcessorFactory<unknown>;
