@@ -158,6 +158,45 @@ describe('toLlmError: the sorting the orchestrator acts on', () => {
     }
   });
 
+  it('sorts by code first: a low-tier 429 whose text links to the billing page is a rate limit', () => {
+    const lowTier = toLlmError(
+      apiError(
+        429,
+        {
+          message:
+            'Rate limit reached for gpt-4o-mini in organization org-x on requests per day (RPD): Limit 200, Used 200, Requested 1. Please try again in 7m12s. Visit https://platform.openai.com/account/rate-limits to learn more. You can increase your rate limit by adding a payment method to your account at https://platform.openai.com/account/billing.',
+          type: 'requests',
+          code: 'rate_limit_exceeded',
+        },
+        { 'x-ratelimit-remaining-requests': '0' },
+      ),
+    );
+    expect(lowTier).toMatchObject({ kind: 'rate_limited', retryable: true, retryAfterMs: 432_000 });
+  });
+
+  it('reads the message only when there is no code, and only for specific quota wording', () => {
+    const noCode = (message: string, type?: string): string =>
+      toLlmError(apiError(429, { message, ...(type ? { type } : {}), code: null })).kind;
+    expect(noCode('You exceeded your current quota, please check your plan and billing details.')).toBe(
+      'quota_exhausted',
+    );
+    expect(noCode('insufficient_quota')).toBe('quota_exhausted');
+    expect(noCode('Your credit balance is too low to access the API.')).toBe('quota_exhausted');
+    expect(noCode('Too many requests. See https://platform.openai.com/account/billing for your tier.')).toBe(
+      'rate_limited',
+    );
+    expect(noCode('Slow down', 'insufficient_quota')).toBe('quota_exhausted');
+    // Azure writes the status as the code: no information, so the message decides.
+    expect(
+      toLlmError(apiError(429, { message: 'Please check your plan and billing details.', code: '429' })).kind,
+    ).toBe('rate_limited');
+    expect(
+      toLlmError(
+        apiError(429, { message: 'You exceeded your current quota. Visit the billing page.', code: 'slow_down' }),
+      ).kind,
+    ).toBe('rate_limited');
+  });
+
   it('keeps the fail-fast kinds not retryable', () => {
     expect(new LlmError('unavailable', 'circuit open').retryable).toBe(false);
     expect(new LlmError('over_budget', 'budget spent').retryable).toBe(false);
