@@ -58,6 +58,8 @@ describe('parseRetryAfterMs', () => {
       parseRetryAfterMs(new Headers(), 'Limit 200000, Used 195869, Requested 4412. Please try again in 84ms.'),
     ).toBe(84);
     expect(parseRetryAfterMs(undefined, 'Please try again in 1m30.5s.')).toBe(90_500);
+    expect(parseRetryAfterMs(new Headers(), 'Rate limit exceeded. Please try again in 59 seconds.')).toBe(59_000);
+    expect(parseRetryAfterMs(new Headers(), 'Too many requests, try again in 1 minute.')).toBe(60_000);
     expect(
       parseRetryAfterMs(
         new Headers(),

@@ -1,4 +1,5 @@
 import { parseGoDuration } from './go-duration.js';
+import { parseRetryHintText } from './retry-hint-text.js';
 
 /** A response's headers: fetch `Headers`, or a plain record such as Node's incoming headers. */
 export type HeadersLike = Headers | Record<string, string | string[] | undefined>;
@@ -48,13 +49,10 @@ export function parseRateLimitHeaders(headers: HeadersLike): RateLimitInfo {
   return { requests: parseWindow(headers, 'requests'), tokens: parseWindow(headers, 'tokens') };
 }
 
-const tryAgainPattern = /try again in\s+((?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)/i;
-const retryAfterSecondsPattern = /retry after\s+(\d+(?:\.\d+)?)\s*seconds?/i;
-
 /**
  * How long a rate-limited (or overloaded) endpoint asks us to wait, in milliseconds, from the most
  * precise source present: `retry-after-ms` (Azure), `retry-after` (seconds or an HTTP date), the
- * "Please try again in 1.2s" / "Please retry after 37 seconds" text of the error message, and
+ * "Please try again in 1.2s" / "in 59 seconds" / "Please retry after 37 seconds" text of the error message, and
  * finally the reset time of an exhausted `x-ratelimit-*` window.
  */
 export function parseRetryAfterMs(
@@ -74,11 +72,8 @@ export function parseRetryAfterMs(
     }
   }
   if (message) {
-    const tryAgain = tryAgainPattern.exec(message);
-    const hinted = tryAgain ? parseGoDuration(tryAgain[1] as string) : undefined;
+    const hinted = parseRetryHintText(message);
     if (hinted !== undefined) return hinted;
-    const retryAfterText = retryAfterSecondsPattern.exec(message);
-    if (retryAfterText) return Number(retryAfterText[1]) * 1000;
   }
   if (headers) {
     const limits = parseRateLimitHeaders(headers);
