@@ -206,6 +206,24 @@ describe('OpenAiClassifier against the fake server', () => {
     expect(fake.modelRequests).toHaveLength(2);
   });
 
+  it('without a retry hint, waits for this request’s charge, not for the full-bucket reset of 6m0s', async () => {
+    const { fake, classifier, delays } = await setup();
+    // limit-tokens 200000, remaining-tokens 0, reset-tokens 6m0s; no retry-after, no "try again in".
+    fake.enqueue({
+      kind: 'rate_limited',
+      type: 'tokens',
+      retryAfterMs: 360_000,
+      retryAfterHeader: 'none',
+      messageHint: false,
+    });
+    const outcome = await classifier.classify(items, taxonomy);
+    expect(outcome.labels.size).toBe(2);
+    expect(fake.modelRequests.map((request) => request.status)).toEqual([429, 200]);
+    // Bounded by max_backoff (50ms here), far below max_retry_delay: the endpoint stays in rotation.
+    expect(delays[0]).toBeLessThan(1000);
+    expect(classifier.snapshot().endpoints[0]?.circuit).toBe('closed');
+  });
+
   it('hands a long retry-after back to the caller instead of waiting (RPM enforced by the fake)', async () => {
     const { fake, classifier } = await setup(
       { retry: { max_retry_delay: '5s' } },

@@ -19,6 +19,9 @@ export { isResponseFormatUnsupported, LlmError, redactSecrets, toLlmError } from
 export type { LlmErrorDetails, LlmErrorKind } from './llm-error.js';
 export { parseRateLimitHeaders, parseRetryAfterMs } from './rate-limit-headers.js';
 export type { HeadersLike, RateLimitInfo, RateLimitWindow } from './rate-limit-headers.js';
+export { estimateRateLimitWaitMs } from './rate-limit-wait.js';
+export type { KnownRates, RateLimitCharge } from './rate-limit-wait.js';
+export { parseRetryHintText } from './retry-hint-text.js';
 export { RetryPolicy } from './retry-policy.js';
 export type { RetryEvent, RetryPolicyOptions } from './retry-policy.js';
 export { parseGoDuration } from './go-duration.js';

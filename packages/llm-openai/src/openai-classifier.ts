@@ -28,6 +28,7 @@ import type { OpenAiClassifierConfig, OpenAiClassifierConfigInput } from './open
 import { PriceTable } from './price-table.js';
 import type { ModelPrice } from './price-table.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
+import { estimateRateLimitWaitMs } from './rate-limit-wait.js';
 import { RetryPolicy } from './retry-policy.js';
 import type { RetryEvent } from './retry-policy.js';
 import type { SharedRateLimiter } from './shared-rate-limiter.js';
@@ -310,7 +311,7 @@ export class OpenAiClassifier implements Classifier {
         }
         const error = toLlmError(thrown);
         lastError = error;
-        const delayMs = this.afterFailure(endpoint, error, attempt);
+        const delayMs = this.afterFailure(endpoint, error, attempt, charge);
         if (
           mode === 'json_schema' &&
           this.config.response_format === 'auto' &&
@@ -413,7 +414,7 @@ export class OpenAiClassifier implements Classifier {
    * Applies a failure to the endpoint's controllers and says whether to retry: the delay (backoff, or
    * the rate-limit pause), or undefined to give up with this error.
    */
-  private afterFailure(endpoint: LlmEndpoint, error: LlmError, attempt: number): number | undefined {
+  private afterFailure(endpoint: LlmEndpoint, error: LlmError, attempt: number, charge: number): number | undefined {
     const { breaker } = endpoint;
     switch (error.kind) {
       case 'rate_limited': {
@@ -421,13 +422,23 @@ export class OpenAiClassifier implements Classifier {
         // A 429 proves the endpoint is up.
         breaker.recordSuccess();
         const retryAfter = error.retryAfterMs;
+        // Only the endpoint's own word takes it out of rotation for long; an estimate never does.
         if (retryAfter !== undefined && retryAfter > this.config.retry.max_retry_delay) {
           endpoint.limiter.pause(retryAfter);
           breaker.openFor(retryAfter, `rate limited for ${Math.round(retryAfter / 1000)} s`);
           return this.hasAlternative(endpoint, 0) && attempt < this.config.retry.max_attempts ? 0 : undefined;
         }
-        const delay = this.retryPolicy.delayFor(error, attempt);
-        endpoint.limiter.pause(delay ?? retryAfter ?? this.config.retry.initial_backoff);
+        // No hint: until this request's charge fits again by the 429's headers, capped at max_backoff (the
+        // buckets, lowered to the headers' remaining, keep pacing after that).
+        const estimated = estimateRateLimitWaitMs(
+          error.rateLimits,
+          { requests: 1, tokens: charge },
+          endpoint.limiter.limits,
+        );
+        const wait =
+          retryAfter ?? (estimated === undefined ? undefined : Math.min(estimated, this.config.retry.max_backoff));
+        const delay = this.retryPolicy.delayFor(error, attempt, wait);
+        endpoint.limiter.pause(delay ?? wait ?? this.config.retry.initial_backoff);
         return delay;
       }
       case 'quota_exhausted':

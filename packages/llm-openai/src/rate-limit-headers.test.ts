@@ -68,16 +68,14 @@ describe('parseRetryAfterMs', () => {
     ).toBe(37_000);
   });
 
-  it('uses the reset of an exhausted window last', () => {
+  it('does not take the reset of an exhausted window (time to a full bucket) as a hint', () => {
     const headers = new Headers({
       'x-ratelimit-remaining-requests': '0',
       'x-ratelimit-reset-requests': '12ms',
-      'x-ratelimit-remaining-tokens': '10',
+      'x-ratelimit-remaining-tokens': '0',
       'x-ratelimit-reset-tokens': '6m0s',
     });
-    expect(parseRetryAfterMs(headers)).toBe(12);
-    expect(
-      parseRetryAfterMs(new Headers({ 'x-ratelimit-remaining-tokens': '10', 'x-ratelimit-reset-tokens': '6m0s' })),
-    ).toBeUndefined();
+    expect(parseRetryAfterMs(headers)).toBeUndefined();
+    expect(parseRetryAfterMs(headers, 'Rate limit reached. Please try again in 84ms.')).toBe(84);
   });
 });

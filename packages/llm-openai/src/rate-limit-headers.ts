@@ -50,10 +50,11 @@ export function parseRateLimitHeaders(headers: HeadersLike): RateLimitInfo {
 }
 
 /**
- * How long a rate-limited (or overloaded) endpoint asks us to wait, in milliseconds, from the most
- * precise source present: `retry-after-ms` (Azure), `retry-after` (seconds or an HTTP date), the
- * "Please try again in 1.2s" / "in 59 seconds" / "Please retry after 37 seconds" text of the error message, and
- * finally the reset time of an exhausted `x-ratelimit-*` window.
+ * How long a rate-limited (or overloaded) endpoint explicitly asks us to wait, in milliseconds, from the
+ * most precise source present: `retry-after-ms` (Azure), `retry-after` (seconds or an HTTP date), then
+ * the "Please try again in 1.2s" / "in 59 seconds" / "Please retry after 37 seconds" text of the error
+ * message. The `x-ratelimit-reset-*` headers are not a hint: they give the time until the bucket is
+ * full, not until one request fits (see `estimateRateLimitWaitMs`).
  */
 export function parseRetryAfterMs(
   headers: HeadersLike | undefined,
@@ -71,16 +72,5 @@ export function parseRetryAfterMs(
       if (Number.isFinite(date)) return Math.max(0, date - now);
     }
   }
-  if (message) {
-    const hinted = parseRetryHintText(message);
-    if (hinted !== undefined) return hinted;
-  }
-  if (headers) {
-    const limits = parseRateLimitHeaders(headers);
-    const exhausted = [limits.requests, limits.tokens].filter(
-      (window) => window.remaining === 0 && window.resetMs !== undefined,
-    );
-    if (exhausted.length > 0) return Math.max(...exhausted.map((window) => window.resetMs as number));
-  }
-  return undefined;
+  return message ? parseRetryHintText(message) : undefined;
 }
