@@ -366,6 +366,8 @@ export class OpenAiClassifier implements Classifier {
         this.config.timeout + (this.config.timeout_per_1k_tokens * charge) / 1000,
       );
       const started = performance.now();
+      // A 429 to this request cuts the concurrency limit only if no cut happened since it was sent.
+      const epoch = endpoint.concurrency.epoch;
       const common = { endpoint: endpoint.name, model: endpoint.model, responseFormat: mode, chargedTokens: charge };
       try {
         const response = await endpoint.send(this.body(endpoint, mode, prompt, schema), timeoutMs, signal);
@@ -391,6 +393,7 @@ export class OpenAiClassifier implements Classifier {
         return response;
       } catch (thrown) {
         const error = toLlmError(thrown);
+        if (error.kind === 'rate_limited') endpoint.concurrency.onRateLimited(epoch);
         // A connection that never got through was not counted by the endpoint either.
         if (error.kind === 'network') endpoint.limiter.settle(charge, 0);
         endpoint.limiter.observe(error.rateLimits);
@@ -418,7 +421,7 @@ export class OpenAiClassifier implements Classifier {
     const { breaker } = endpoint;
     switch (error.kind) {
       case 'rate_limited': {
-        endpoint.concurrency.onRateLimited();
+        // The concurrency limit was cut (or not) where the 429 came back, knowing when the request was sent.
         // A 429 proves the endpoint is up.
         breaker.recordSuccess();
         const retryAfter = error.retryAfterMs;
