@@ -15,6 +15,8 @@ const secretHeaderPattern = /auth|key|token|secret|cookie|signature/i;
 
 export interface LlmEndpointOptions {
   concurrency: ConcurrencyControllerOptions;
+  /** Give back the unused part of each charge (see `EndpointRateLimiterOptions.refundUnused`). */
+  refundUnusedTokens?: boolean;
   circuit: CircuitBreakerOptions;
   /** A rate limit shared with other replicas; the endpoint's name keys it. */
   sharedLimit?: Omit<SharedLimitOptions, 'endpoint'>;
@@ -64,6 +66,7 @@ export class LlmEndpoint {
       ...(resolved.rpm !== undefined ? { requestsPerMinute: resolved.rpm } : {}),
       ...(resolved.tpm !== undefined ? { tokensPerMinute: resolved.tpm } : {}),
       ignoreRequestLimitHeader: resolved.azure !== undefined,
+      refundUnused: options.refundUnusedTokens ?? false,
       ...(options.sharedLimit ? { shared: { ...options.sharedLimit, endpoint: resolved.name } } : {}),
       ...(options.now ? { now: options.now } : {}),
     });

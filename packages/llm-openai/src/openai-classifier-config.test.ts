@@ -11,6 +11,7 @@ describe('openAiClassifierConfigSchema', () => {
       max_queue_wait: 15_000,
       response_format: 'auto',
       temperature: 0,
+      refund_unused_tokens: false,
       retry: { max_attempts: 3, initial_backoff: 500, max_backoff: 20_000, max_retry_delay: 60_000 },
       concurrency: { initial: 8, min: 1, max: 64, increase_after: 10, decrease_factor: 0.75 },
       circuit: { failure_threshold: 3, cooldown: 5_000, max_cooldown: 120_000, quota_cooldown: 3_600_000 },

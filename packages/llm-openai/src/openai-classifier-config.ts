@@ -141,6 +141,13 @@ export const openAiClassifierConfigSchema = z
     max_output_tokens: z.number().int().positive().optional(),
     /** `null` leaves temperature out (some reasoning models accept only their default). */
     temperature: z.number().min(0).max(2).nullable().default(0),
+    /**
+     * Give back to the local TPM bucket what a request charged (prompt + output cap) but did not use. Off:
+     * OpenAI and Azure count the whole `max_tokens` against TPM, and refunding would send more than they
+     * accept (the `x-ratelimit-remaining-tokens` headers correct the bucket either way). On for gateways
+     * that count real usage.
+     */
+    refund_unused_tokens: z.boolean().default(false),
     /** Sent as `prompt_cache_key` to improve OpenAI prompt-cache routing. */
     prompt_cache_key: z.string().min(1).optional(),
     retry: retrySchema.prefault({}),

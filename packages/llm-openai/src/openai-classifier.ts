@@ -113,6 +113,7 @@ export class OpenAiClassifier implements Classifier {
     };
     this.endpoints = resolveEndpoints(parsed).map((resolved) => {
       const endpoint: LlmEndpoint = new LlmEndpoint(resolved, {
+        refundUnusedTokens: parsed.refund_unused_tokens,
         concurrency: {
           initial: parsed.concurrency.initial,
           min: parsed.concurrency.min,
@@ -358,7 +359,7 @@ export class OpenAiClassifier implements Classifier {
       await endpoint.limiter.acquire(charge, signal);
       if (endpoint.breaker.state === 'open') {
         // Other requests found the endpoint failing while this one waited: go elsewhere, or fail fast.
-        endpoint.limiter.settle(charge, 0);
+        endpoint.limiter.release(charge);
         throw new Rerouted();
       }
       const timeoutMs = Math.min(
@@ -373,7 +374,7 @@ export class OpenAiClassifier implements Classifier {
         const response = await endpoint.send(this.body(endpoint, mode, prompt, schema), timeoutMs, signal);
         const durationMs = performance.now() - started;
         const usage = usageOf(response.data);
-        endpoint.limiter.settle(charge, usage ? usage.inputTokens + usage.outputTokens : charge);
+        endpoint.limiter.settle(charge, usage ? usage.inputTokens + usage.outputTokens : undefined);
         endpoint.limiter.observe(response.rateLimits);
         this.latestRateLimits = response.rateLimits;
         endpoint.concurrency.onSuccess(endpoint.concurrency.inFlight);
@@ -395,7 +396,7 @@ export class OpenAiClassifier implements Classifier {
         const error = toLlmError(thrown);
         if (error.kind === 'rate_limited') endpoint.concurrency.onRateLimited(epoch);
         // A connection that never got through was not counted by the endpoint either.
-        if (error.kind === 'network') endpoint.limiter.settle(charge, 0);
+        if (error.kind === 'network') endpoint.limiter.release(charge);
         endpoint.limiter.observe(error.rateLimits);
         if (error.rateLimits) this.latestRateLimits = error.rateLimits;
         this.notify({
