@@ -134,6 +134,11 @@ describe('OpenAiClassifier against the fake server', () => {
       json_schema: { name: 'semtel_classification', strict: true },
     });
     expect(body.temperature).toBe(0);
+    // Output is always capped, by the batch's longest possible answer, and the limiter charges the cap.
+    const cap = (request?.body as { max_tokens?: number }).max_tokens;
+    expect(cap).toBeGreaterThan(0);
+    expect(cap).toBeGreaterThanOrEqual(outcome.usage?.outputTokens ?? Infinity);
+    expect(events[0]?.chargedTokens).toBeGreaterThanOrEqual((cap ?? 0) + (outcome.usage?.inputTokens ?? 0) - 16);
     expect(request?.headers['x-stainless-retry-count']).toBe('0');
     expect(events).toEqual([
       expect.objectContaining({ outcome: 'success', responseFormat: 'json_schema', status: 200 }),

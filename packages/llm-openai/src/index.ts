@@ -15,7 +15,15 @@ export type {
   OpenAiClassifierConfigInput,
   ResolvedEndpoint,
 } from './openai-classifier-config.js';
-export { isResponseFormatUnsupported, LlmError, redactSecrets, toLlmError } from './llm-error.js';
+export {
+  isParameterUnsupported,
+  isResponseFormatUnsupported,
+  LlmError,
+  redactSecrets,
+  toLlmError,
+} from './llm-error.js';
+export { chooseOutputLimitParameter, otherOutputLimitParameter } from './output-limit-parameter.js';
+export type { OutputLimitParameter, OutputLimitParameterSetting } from './output-limit-parameter.js';
 export type { LlmErrorDetails, LlmErrorKind } from './llm-error.js';
 export { parseRateLimitHeaders, parseRetryAfterMs } from './rate-limit-headers.js';
 export type { HeadersLike, RateLimitInfo, RateLimitWindow } from './rate-limit-headers.js';

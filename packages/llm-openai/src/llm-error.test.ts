@@ -1,6 +1,12 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { describe, expect, it } from 'vitest';
-import { isResponseFormatUnsupported, LlmError, redactSecrets, toLlmError } from './llm-error.js';
+import {
+  isParameterUnsupported,
+  isResponseFormatUnsupported,
+  LlmError,
+  redactSecrets,
+  toLlmError,
+} from './llm-error.js';
 
 const apiKey = 'sk-proj-secret-1234567890';
 
@@ -116,6 +122,40 @@ describe('toLlmError', () => {
       false,
     );
     expect(isResponseFormatUnsupported(new LlmError('server', 'response_format'))).toBe(false);
+  });
+});
+
+describe('isParameterUnsupported', () => {
+  it('recognises endpoints that do not read a field at all, not those refusing its value', () => {
+    const openAi = toLlmError(
+      apiError(400, {
+        message:
+          "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+        type: 'invalid_request_error',
+        param: 'max_tokens',
+        code: 'unsupported_parameter',
+      }),
+    );
+    expect(isParameterUnsupported(openAi, 'max_tokens')).toBe(true);
+    expect(isParameterUnsupported(openAi, 'max_completion_tokens')).toBe(false);
+    const azure = toLlmError(
+      apiError(400, { message: 'Unrecognized request argument supplied: max_completion_tokens', code: null }),
+    );
+    expect(isParameterUnsupported(azure, 'max_completion_tokens')).toBe(true);
+    const pydantic = toLlmError(
+      apiError(422, {
+        message: "[{'loc': ('body', 'max_completion_tokens'), 'msg': 'Extra inputs are not permitted'}]",
+      }),
+    );
+    expect(isParameterUnsupported(pydantic, 'max_completion_tokens')).toBe(true);
+    const tooLarge = toLlmError(
+      apiError(400, {
+        message: 'max_tokens is too large: 100000. This model supports at most 16384 completion tokens.',
+        param: 'max_tokens',
+        code: 'invalid_value',
+      }),
+    );
+    expect(isParameterUnsupported(tooLarge, 'max_tokens')).toBe(false);
   });
 });
 

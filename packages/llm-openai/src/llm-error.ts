@@ -158,6 +158,22 @@ export function isResponseFormatUnsupported(error: LlmError): boolean {
   );
 }
 
+const unsupportedParameterPattern = /unsupported|unrecognized|not supported|not permitted|extra inputs|unknown/i;
+
+/**
+ * Whether a 400/422 says the endpoint does not accept the request field `parameter` at all (OpenAI's
+ * `unsupported_parameter` for `max_tokens` on reasoning models, Azure's "Unrecognized request argument
+ * supplied" on older api-versions, pydantic's "Extra inputs are not permitted"), as opposed to refusing
+ * its value.
+ */
+export function isParameterUnsupported(error: LlmError, parameter: string): boolean {
+  if (error.kind !== 'bad_request') return false;
+  if (error.param !== undefined && error.code === 'unsupported_parameter') return error.param === parameter;
+  // "… Use 'max_completion_tokens' instead." names the field to use, not the one refused.
+  const refusal = error.message.replace(/use '?[\w.]+'? instead/gi, '');
+  return refusal.includes(parameter) && unsupportedParameterPattern.test(refusal);
+}
+
 /** Replaces every occurrence of each secret (of at least 4 characters) with `[REDACTED]`. */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   let result = text;

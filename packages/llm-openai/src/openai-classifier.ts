@@ -20,7 +20,7 @@ import { EndpointRouter, expectedWaitMs } from './endpoint-router.js';
 import type { RouteChoice } from './endpoint-router.js';
 import { LlmEndpoint } from './llm-endpoint.js';
 import type { EndpointResponse } from './llm-endpoint.js';
-import { isResponseFormatUnsupported, LlmError, toLlmError } from './llm-error.js';
+import { isParameterUnsupported, isResponseFormatUnsupported, LlmError, toLlmError } from './llm-error.js';
 import type { LlmErrorKind } from './llm-error.js';
 import type { LlmLogger, LlmObserver, LlmOrchestratorSnapshot, LlmRejection, LlmRequestEvent } from './llm-observer.js';
 import { openAiClassifierConfigSchema, resolveEndpoints } from './openai-classifier-config.js';
@@ -217,7 +217,7 @@ export class OpenAiClassifier implements Classifier {
     const itemIds = items.map((item) => item.id);
     const prompt = buildClassificationPrompt(taxonomy, items);
     const schema = buildOutputJsonSchema(taxonomy, itemIds);
-    const outputTokens = this.config.max_output_tokens ?? this.estimateOutputTokens(taxonomy, items.length);
+    const outputTokens = this.outputCap(taxonomy, items.length);
 
     let reservation: BudgetReservation | undefined;
     if (this.budget.enabled) {
@@ -296,7 +296,7 @@ export class OpenAiClassifier implements Classifier {
       }
       attempt += 1;
       try {
-        const response = await this.attempt(endpoint, mode, prompt, schema, charge, signal);
+        const response = await this.attempt(endpoint, mode, prompt, schema, outputTokens, charge, signal);
         return { completion: response.data, endpoint };
       } catch (thrown) {
         if (thrown instanceof Rerouted) {
@@ -324,6 +324,15 @@ export class OpenAiClassifier implements Classifier {
           attempt -= 1;
           continue;
         }
+        if (isParameterUnsupported(error, endpoint.outputLimitParameter) && endpoint.switchOutputLimitParameter()) {
+          // As above: the endpoint reads the output cap under the other name (reasoning models, old Azure).
+          this.options.logger?.info(
+            { endpoint: endpoint.name, parameter: endpoint.outputLimitParameter },
+            'LLM endpoint refused the output-cap field; sending the other one from now on',
+          );
+          attempt -= 1;
+          continue;
+        }
         if (delayMs === undefined) throw error;
         avoid.add(endpoint);
         this.options.onRetry?.({ attempt, delayMs, error });
@@ -346,6 +355,7 @@ export class OpenAiClassifier implements Classifier {
     mode: ResponseFormatMode,
     prompt: Prompt,
     schema: Record<string, unknown>,
+    outputTokens: number,
     charge: number,
     signal: AbortSignal | undefined,
   ): Promise<EndpointResponse> {
@@ -371,7 +381,8 @@ export class OpenAiClassifier implements Classifier {
       const epoch = endpoint.concurrency.epoch;
       const common = { endpoint: endpoint.name, model: endpoint.model, responseFormat: mode, chargedTokens: charge };
       try {
-        const response = await endpoint.send(this.body(endpoint, mode, prompt, schema), timeoutMs, signal);
+        const body = this.body(endpoint, mode, prompt, schema, outputTokens);
+        const response = await endpoint.send(body, timeoutMs, signal);
         const durationMs = performance.now() - started;
         const usage = usageOf(response.data);
         endpoint.limiter.settle(charge, usage ? usage.inputTokens + usage.outputTokens : undefined);
@@ -509,6 +520,7 @@ export class OpenAiClassifier implements Classifier {
     mode: ResponseFormatMode,
     prompt: Prompt,
     schema: Record<string, unknown>,
+    outputTokens: number,
   ): ChatCompletionCreateParamsNonStreaming {
     const { config } = this;
     const body: ChatCompletionCreateParamsNonStreaming = {
@@ -524,7 +536,8 @@ export class OpenAiClassifier implements Classifier {
           : { type: 'json_object' },
     };
     if (config.temperature !== null) body.temperature = config.temperature;
-    if (config.max_output_tokens !== undefined) body.max_completion_tokens = config.max_output_tokens;
+    // Always capped: unbounded output costs and takes time, and Azure reserves the whole context without it.
+    body[endpoint.outputLimitParameter] = outputTokens;
     if (config.prompt_cache_key !== undefined) body.prompt_cache_key = config.prompt_cache_key;
     return body;
   }
@@ -539,14 +552,20 @@ export class OpenAiClassifier implements Classifier {
     );
   }
 
-  private estimateOutputTokens(taxonomy: Taxonomy, items: number): number {
-    let perItem = this.outputTokensPerItem.get(taxonomy.version);
+  /**
+   * The output cap of a batch: `max_output_tokens`, else the batch's longest possible answer, items ×
+   * (`output_tokens_per_item` or the longest answer the taxonomy allows per item) + `extra_output_tokens`.
+   * It is sent, and charged to the rate limiter and budget.
+   */
+  private outputCap(taxonomy: Taxonomy, items: number): number {
+    if (this.config.max_output_tokens !== undefined) return this.config.max_output_tokens;
+    let perItem = this.config.output_tokens_per_item ?? this.outputTokensPerItem.get(taxonomy.version);
     if (perItem === undefined) {
       perItem = maxOutputTokensPerItem(taxonomy);
       if (this.outputTokensPerItem.size > 16) this.outputTokensPerItem.clear();
       this.outputTokensPerItem.set(taxonomy.version, perItem);
     }
-    return perItem * items + 16;
+    return perItem * items + this.config.extra_output_tokens;
   }
 
   private circuitChanged(endpoint: string, state: CircuitState, reason: string): void {
