@@ -1,5 +1,5 @@
-export { OpenAiClassifier, outputSchemaName } from './openai-classifier.js';
-export type { OpenAiClassifierOptions } from './openai-classifier.js';
+export { deadlineExceededCode, OpenAiClassifier, outputSchemaName } from './openai-classifier.js';
+export type { ClassifyCallOptions, OpenAiClassifierOptions } from './openai-classifier.js';
 export type {
   LlmAlert,
   LlmLogger,

@@ -63,6 +63,15 @@ export interface OpenAiClassifierOptions {
 type ResponseFormatMode = 'json_schema' | 'json_object';
 type Prompt = { instructions: string; input: string };
 
+/** `LlmError.code` of a call failed because no further attempt could finish before the caller's deadline. */
+export const deadlineExceededCode = 'deadline_exceeded';
+
+/** Per-call options (`ClassifyOptions` of @semtel/classifier). */
+export interface ClassifyCallOptions {
+  /** Epoch ms on the classifier's clock after which the result is of no use. */
+  readonly deadline?: number;
+}
+
 /** Thrown inside the loop when the chosen endpoint went out of rotation while the request waited. */
 class Rerouted extends Error {}
 
@@ -208,10 +217,28 @@ export class OpenAiClassifier implements Classifier {
     };
   }
 
+  /**
+   * How many requests this classifier can usefully have in flight: the primaries' concurrency maximum
+   * together (the fallback serves only while they cannot, so it adds nothing on top).
+   */
+  get maxConcurrency(): number {
+    const primaries = this.endpoints.filter((endpoint) => !endpoint.fallback).length;
+    const fallbacks = this.endpoints.length - primaries;
+    return Math.max(primaries, fallbacks) * this.config.concurrency.max;
+  }
+
+  /**
+   * Classifies a batch. `options.deadline` (epoch ms on the classifier's clock, `Date.now` by default):
+   * no attempt is started — a retry, or the first request behind a queue — whose expected wait plus
+   * expected duration would end after it; the call fails at once instead (`timeout`, or `unavailable` /
+   * `rate_limited` when failures or the rate limit are why), and nothing is sent that its caller would
+   * abandon. `signal` still ends whatever is under way.
+   */
   async classify(
     items: ClassificationItem[],
     taxonomy: Taxonomy,
     signal?: AbortSignal,
+    options: ClassifyCallOptions = {},
   ): Promise<ClassificationOutcome> {
     if (items.length === 0) return { labels: new Map(), invalid: [], model: this.model };
     const itemIds = items.map((item) => item.id);
@@ -233,7 +260,7 @@ export class OpenAiClassifier implements Classifier {
     let completion: ChatCompletion;
     let endpoint: LlmEndpoint;
     try {
-      ({ completion, endpoint } = await this.execute(prompt, schema, outputTokens, signal));
+      ({ completion, endpoint } = await this.execute(prompt, schema, outputTokens, signal, options.deadline));
     } catch (error) {
       if (reservation) {
         this.budget.release(reservation);
@@ -271,6 +298,7 @@ export class OpenAiClassifier implements Classifier {
     schema: Record<string, unknown>,
     outputTokens: number,
     signal: AbortSignal | undefined,
+    deadline: number | undefined,
   ): Promise<{ completion: ChatCompletion; endpoint: LlmEndpoint }> {
     const avoid = new Set<LlmEndpoint>();
     let lastError: LlmError | undefined;
@@ -293,6 +321,11 @@ export class OpenAiClassifier implements Classifier {
           `LLM endpoints saturated: capacity for this request at ${endpoint.name} in about ${Math.ceil(waitMs / 1000)} s, above max_queue_wait`,
           { retryAfterMs: waitMs },
         );
+      }
+      const late = this.pastDeadline(deadline, endpoint, waitMs, charge, lastError);
+      if (late) {
+        endpoint.breaker.releaseProbe();
+        throw late;
       }
       attempt += 1;
       try {
@@ -339,6 +372,9 @@ export class OpenAiClassifier implements Classifier {
         // A rate limit pauses the endpoint's limiter instead; and when another endpoint can take the
         // retry there is no reason to wait.
         if (error.kind === 'rate_limited' || this.hasAlternative(endpoint, charge)) continue;
+        // No point sleeping for a retry that could not finish in time.
+        const late = this.pastDeadline(deadline, endpoint, delayMs, charge, error);
+        if (late) throw late;
         try {
           await sleep(delayMs, undefined, signal ? { signal } : undefined);
         } catch {
@@ -372,10 +408,7 @@ export class OpenAiClassifier implements Classifier {
         endpoint.limiter.release(charge);
         throw new Rerouted();
       }
-      const timeoutMs = Math.min(
-        this.config.max_timeout,
-        this.config.timeout + (this.config.timeout_per_1k_tokens * charge) / 1000,
-      );
+      const timeoutMs = this.timeoutFor(charge);
       const started = performance.now();
       // A 429 to this request cuts the concurrency limit only if no cut happened since it was sent.
       const epoch = endpoint.concurrency.epoch;
@@ -483,6 +516,48 @@ export class OpenAiClassifier implements Classifier {
         breaker.releaseProbe();
         return undefined;
     }
+  }
+
+  /** The per-attempt timeout of a request charged `charge` tokens (it grows with the request's size). */
+  private timeoutFor(charge: number): number {
+    return Math.min(this.config.max_timeout, this.config.timeout + (this.config.timeout_per_1k_tokens * charge) / 1000);
+  }
+
+  /**
+   * The error to fail with when an attempt at `endpoint`, starting in `waitMs`, would be expected to end
+   * after `deadline` (its duration: the endpoint's recent average, at most the attempt's timeout); else
+   * undefined. After failures the endpoint was `unavailable` in the time there was (`timeout` when the
+   * last attempt timed out); before any, the rate limit's queue (`rate_limited`) or too little time (`timeout`).
+   */
+  private pastDeadline(
+    deadline: number | undefined,
+    endpoint: LlmEndpoint,
+    waitMs: number,
+    charge: number,
+    lastError: LlmError | undefined,
+  ): LlmError | undefined {
+    if (deadline === undefined) return undefined;
+    const leftMs = deadline - this.now();
+    const durationMs = Math.min(endpoint.averageLatencyMs, this.timeoutFor(charge));
+    if (waitMs + durationMs <= leftMs) return undefined;
+    const kind: LlmErrorKind = lastError
+      ? lastError.kind === 'timeout'
+        ? 'timeout'
+        : 'unavailable'
+      : waitMs > 0
+        ? 'rate_limited'
+        : 'timeout';
+    if (kind !== 'timeout') this.rejected(kind === 'rate_limited' ? 'rate_limited' : 'unavailable');
+    const why = lastError ? `; last failure: ${lastError.message}` : '';
+    return new LlmError(
+      kind,
+      `LLM ${lastError ? 'retry' : 'request'} not started: at ${endpoint.name} it would start in about ${Math.ceil(waitMs)} ms and take about ${Math.ceil(durationMs)} ms, past the caller's deadline (${Math.max(0, Math.floor(leftMs))} ms left)${why}`,
+      {
+        code: deadlineExceededCode,
+        ...(lastError?.status !== undefined ? { status: lastError.status } : {}),
+        ...(waitMs > 0 ? { retryAfterMs: Math.ceil(waitMs) } : {}),
+      },
+    );
   }
 
   /** Whether another endpoint than `endpoint` could take a request of `tokens` now. */
