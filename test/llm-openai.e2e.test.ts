@@ -134,6 +134,11 @@ describe('OpenAiClassifier against the fake server', () => {
       json_schema: { name: 'semtel_classification', strict: true },
     });
     expect(body.temperature).toBe(0);
+    // Output is always capped, by the batch's longest possible answer, and the limiter charges the cap.
+    const cap = (request?.body as { max_tokens?: number }).max_tokens;
+    expect(cap).toBeGreaterThan(0);
+    expect(cap).toBeGreaterThanOrEqual(outcome.usage?.outputTokens ?? Infinity);
+    expect(events[0]?.chargedTokens).toBeGreaterThanOrEqual((cap ?? 0) + (outcome.usage?.inputTokens ?? 0) - 16);
     expect(request?.headers['x-stainless-retry-count']).toBe('0');
     expect(events).toEqual([
       expect.objectContaining({ outcome: 'success', responseFormat: 'json_schema', status: 200 }),
@@ -204,6 +209,24 @@ describe('OpenAiClassifier against the fake server', () => {
     await classifier.classify(items, taxonomy);
     expect(delays[0]).toBeGreaterThanOrEqual(250);
     expect(fake.modelRequests).toHaveLength(2);
+  });
+
+  it('without a retry hint, waits for this request’s charge, not for the full-bucket reset of 6m0s', async () => {
+    const { fake, classifier, delays } = await setup();
+    // limit-tokens 200000, remaining-tokens 0, reset-tokens 6m0s; no retry-after, no "try again in".
+    fake.enqueue({
+      kind: 'rate_limited',
+      type: 'tokens',
+      retryAfterMs: 360_000,
+      retryAfterHeader: 'none',
+      messageHint: false,
+    });
+    const outcome = await classifier.classify(items, taxonomy);
+    expect(outcome.labels.size).toBe(2);
+    expect(fake.modelRequests.map((request) => request.status)).toEqual([429, 200]);
+    // Bounded by max_backoff (50ms here), far below max_retry_delay: the endpoint stays in rotation.
+    expect(delays[0]).toBeLessThan(1000);
+    expect(classifier.snapshot().endpoints[0]?.circuit).toBe('closed');
   });
 
   it('hands a long retry-after back to the caller instead of waiting (RPM enforced by the fake)', async () => {

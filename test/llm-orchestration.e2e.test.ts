@@ -129,6 +129,35 @@ describe('LLM orchestration against fake endpoints', () => {
     expect(recorded.events.every((event) => event.chargedTokens > 0)).toBe(true);
   });
 
+  it('without x-ratelimit-* headers, keeps prompt + max_tokens charged as the endpoint does: no 429', async () => {
+    // The endpoint counts the whole output cap (2000) whatever the answer used; it says nothing back.
+    const tokensPerMinute = 30_000;
+    const server = await fake({ faults: { rateLimits: { tokensPerMinute, headers: false } } });
+    const recorded = recorder();
+    const classifier = new OpenAiClassifier(
+      // max_queue_wait 0: once the limiter knows the minute is spent it refuses locally, sending nothing.
+      { base_url: server.baseUrl, api_key: apiKey, tpm: tokensPerMinute, max_output_tokens: 2000, max_queue_wait: 0 },
+      recorded.options,
+    );
+    const kinds: string[] = [];
+    for (let index = 0; index < 20; index += 1) {
+      kinds.push(
+        await classifier.classify(batch(index), taxonomy).then(
+          () => 'classified',
+          (error: unknown) => (error as LlmError).kind,
+        ),
+      );
+    }
+    const statuses = server.modelRequests.map((request) => request.status);
+    const charged = server.modelRequests.reduce((sum, request) => sum + (request.chargedTokens ?? 0), 0);
+    expect(statuses.filter((status) => status === 429)).toEqual([]);
+    // What was sent fits the minute the endpoint counts (plus what refilled meanwhile, under one request).
+    expect(charged).toBeLessThanOrEqual(tokensPerMinute);
+    expect(kinds.filter((kind) => kind === 'classified')).toHaveLength(statuses.length);
+    expect(kinds.slice(statuses.length).every((kind) => kind === 'rate_limited')).toBe(true);
+    expect(statuses.length).toBeGreaterThanOrEqual(10);
+  });
+
   it('refuses locally, as request_too_large, a batch larger than every endpoint’s TPM limit', async () => {
     const server = await fake();
     const classifier = new OpenAiClassifier({ base_url: server.baseUrl, api_key: apiKey, tpm: 100 });

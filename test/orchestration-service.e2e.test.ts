@@ -155,7 +155,8 @@ describe('orchestration through the service', () => {
       body: JSON.stringify({
         model: 'gpt-4o-mini',
         messages: [{ role: 'user', content: 'hello' }],
-        max_completion_tokens: tokensPerMinute - 4000,
+        // What is left covers the two requests max_concurrency lets out before the first headers come back.
+        max_completion_tokens: tokensPerMinute - 8000,
       }),
       signal: AbortSignal.timeout(5000),
     });
@@ -173,7 +174,9 @@ describe('orchestration through the service', () => {
       `[rate limits] ${spans.length} GenAI spans: ${JSON.stringify(statuses)}; LLM requests ${requests.length}, ` +
         `answered 429: ${limited} = ${((100 * limited) / requests.length).toFixed(1)}%`,
     );
-    expect(limited / requests.length).toBeLessThanOrEqual(0.1);
+    // Counted, not timed: the limiter charges prompt + max_tokens as the fake does and follows its headers,
+    // so at most 1 request in 20 meets a 429 (here, about 24 requests: at most one).
+    expect(limited / requests.length).toBeLessThanOrEqual(0.05);
     // The limiter paces instead of giving up: every span labelled by the LLM.
     for (const span of spans) expect(labelProblems(span, taxonomy, { model: classifierModel })).toEqual([]);
     const samples = await metrics(stack);

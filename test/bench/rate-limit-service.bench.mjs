@@ -6,7 +6,12 @@
 // over OTLP/HTTP at 3× what the LLM limit can classify. Needs a build (`npx tsc -b`).
 //
 //   node test/bench/rate-limit-service.bench.mjs [--duration 60] [--tpm 400000] [--rpm 1000] [--load 3]
-//        [--max-concurrency 32] [--max-hold 30s] [--max-backlog 0] [--only single|failover]
+//        [--max-concurrency N] [--max-hold 30s] [--max-backlog 0] [--headers on|off] [--only single|failover]
+//        [--port-base P]
+//
+// Every semtel setting not named here is its default (batch 12000 tokens / 30 items, max_queue_wait 15s,
+// the output cap sized to each batch); `--max-concurrency` unset leaves the processor's default.
+// `--headers off`: the fake enforces the same limits but sends no `x-ratelimit-*` headers.
 //
 // Capacity (spans/min) = min(TPM ÷ tokens charged per span, RPM × spans per request); tokens per span and
 // spans per request are measured first by a short calibration through the same service against an
@@ -31,7 +36,9 @@ const { values: args } = parseArgs({
     tpm: { type: 'string', default: '400000' },
     rpm: { type: 'string', default: '1000' },
     load: { type: 'string', default: '3' },
-    'max-concurrency': { type: 'string', default: '32' },
+    'max-concurrency': { type: 'string' },
+    headers: { type: 'string', default: 'on' },
+    'port-base': { type: 'string' },
     'max-hold': { type: 'string', default: '30s' },
     'max-backlog': { type: 'string', default: '0' },
     only: { type: 'string' },
@@ -41,7 +48,8 @@ const durationMs = Number(args.duration) * 1000;
 const tokensPerMinute = Number(args.tpm);
 const requestsPerMinute = Number(args.rpm);
 const loadFactor = Number(args.load);
-const maxConcurrency = Number(args['max-concurrency']);
+const maxConcurrency = args['max-concurrency'] === undefined ? undefined : Number(args['max-concurrency']);
+const sendHeaders = args.headers !== 'off';
 const maxHold = args['max-hold'];
 const maxBacklog = Number(args['max-backlog']);
 const apiKey = 'sk-bench-rate-limit-service-000000';
@@ -85,7 +93,15 @@ function nextChatSpan() {
 }
 
 // ---------------------------------------------------------------- semtel child process
+// With --port-base, semtel's receiver and metrics ports are taken from there upwards (shared machines).
+let nextPort = args['port-base'] === undefined ? undefined : Number(args['port-base']);
+
 async function freePorts(count) {
+  if (nextPort !== undefined) {
+    const ports = Array.from({ length: count }, (_, index) => (nextPort ?? 0) + index);
+    nextPort += count;
+    return ports;
+  }
   const servers = await Promise.all(
     Array.from(
       { length: count },
@@ -122,7 +138,7 @@ async function startSemtel(llm, sinkEndpoint) {
     processors: {
       semantic: {
         llm,
-        max_concurrency: maxConcurrency,
+        ...(maxConcurrency === undefined ? {} : { max_concurrency: maxConcurrency }),
         max_hold: maxHold,
         sampling: { adaptive: { max_backlog: maxBacklog } },
       },
@@ -329,25 +345,45 @@ function admittedOf(server, from, to) {
 /**
  * Tokens per minute admitted once the initial full bucket (a whole minute's burst) is spent: from the
  * moment the fake's bucket (replayed from the admitted requests, full at `bucketFullAt`) first holds
- * less than two batches to the end of the offering. Over that window the bucket starts and ends near
- * empty, so admitted ÷ (limit × minutes) is the utilisation of the limit.
+ * less than two batches to the end of the offering. `tokensPerMinute` is admitted ÷ minutes; over a
+ * short window it is off by what the bucket held at its start and end (up to two batches), so
+ * `utilisation` takes that out: admitted ÷ (limit × minutes + level at the start − level at the end),
+ * the share of the capacity the window offered that was used (1 = no refill wasted on a full bucket).
  */
 function steadyState(admitted, limit, bucketFullAt, offerEnd, charge) {
   let level = limit;
   let last = bucketFullAt;
   let steadyFrom;
+  let levelAtStart = 0;
   const ordered = [...admitted].sort((left, right) => left.receivedAt - right.receivedAt);
   for (const request of ordered) {
     level = Math.min(limit, level + ((request.receivedAt - last) * limit) / 60_000) - request.chargedTokens;
     last = request.receivedAt;
-    if (steadyFrom === undefined && level < 2 * charge) steadyFrom = request.receivedAt;
+    if (steadyFrom === undefined && level < 2 * charge) {
+      steadyFrom = request.receivedAt;
+      levelAtStart = level;
+    }
   }
-  if (steadyFrom === undefined || offerEnd - steadyFrom < 10_000) return undefined;
+  const levelAtEnd = Math.min(limit, level + ((offerEnd - last) * limit) / 60_000);
+  // Over the whole offering the bucket starts full: the same correction, for runs that never drain it.
+  const total = ordered
+    .filter((request) => request.receivedAt <= offerEnd)
+    .reduce((sum, request) => sum + request.chargedTokens, 0);
+  const wholeUtilisation = total / ((limit * (offerEnd - bucketFullAt)) / 60_000 + limit - levelAtEnd);
+  if (steadyFrom === undefined || offerEnd - steadyFrom < 10_000) return { wholeUtilisation };
   const tokens = ordered
     .filter((request) => request.receivedAt > steadyFrom && request.receivedAt <= offerEnd)
     .reduce((sum, request) => sum + request.chargedTokens, 0);
   const minutes = (offerEnd - steadyFrom) / 60_000;
-  return { from: steadyFrom, tokensPerMinute: tokens / minutes };
+  const offered = limit * minutes + levelAtStart - levelAtEnd;
+  return {
+    from: steadyFrom,
+    tokensPerMinute: tokens / minutes,
+    utilisation: tokens / offered,
+    levelAtStart,
+    levelAtEnd,
+    wholeUtilisation,
+  };
 }
 
 function itemsOf(request) {
@@ -426,7 +462,7 @@ async function singleEndpoint(calibration) {
   const bucketFullAt = Date.now();
   const fake = await FakeOpenAiServer.start({
     apiKey,
-    faults: { rateLimits: { requestsPerMinute, tokensPerMinute }, ...latency },
+    faults: { rateLimits: { requestsPerMinute, tokensPerMinute, headers: sendHeaders }, ...latency },
   });
   const tracker = createTracker();
   const sink = await OtlpSink.start({ retainData: false, onAccepted: tracker.onAccepted });
@@ -448,7 +484,7 @@ async function singleEndpoint(calibration) {
   const minutes = (offerEnd - runStart) / 60_000;
   const steady = steadyState(admitted, tokensPerMinute, bucketFullAt, offerEnd, calibration.tokensPerRequest);
   console.log(
-    `  LLM tokens/min achieved ÷ limit: steady state ${steady ? `${(steady.tokensPerMinute / tokensPerMinute).toFixed(3)} (t=${((steady.from - runStart) / 1000).toFixed(1)}–${((offerEnd - runStart) / 1000).toFixed(0)} s, after the initial full bucket was spent)` : 'n/a (run longer)'}; whole offering incl. the initial burst ${(charged / minutes / tokensPerMinute).toFixed(3)}`,
+    `  LLM tokens/min achieved ÷ limit: steady state ${steady.from !== undefined ? `${steady.utilisation.toFixed(3)} of the capacity (t=${((steady.from - runStart) / 1000).toFixed(1)}–${((offerEnd - runStart) / 1000).toFixed(0)} s, after the initial full bucket was spent; raw admitted/min ÷ limit ${(steady.tokensPerMinute / tokensPerMinute).toFixed(3)}, the fake's bucket holding ${Math.round(steady.levelAtStart)} tokens at the start and ${Math.round(steady.levelAtEnd)} at the end)` : 'n/a (the initial full bucket was never spent)'}; whole offering incl. the initial burst ${(charged / minutes / tokensPerMinute).toFixed(3)} raw, ${steady.wholeUtilisation.toFixed(3)} of the capacity (limit × minutes + the initial full bucket)`,
   );
   console.log(
     `  (charged = prompt + max output, as the endpoint counts; actual usage tokens/min ÷ limit ${(usage / minutes / tokensPerMinute).toFixed(3)})`,
@@ -476,6 +512,9 @@ async function singleEndpoint(calibration) {
     `  semtel_llm_requests_total: ${outcomes}; rejected without sending: ${JSON.stringify(rejections(samples))}`,
   );
   printService(tracker, samples, ratios, semtel);
+  console.log(
+    `  against the targets: tokens/min ÷ limit ${(steady.utilisation ?? steady.wholeUtilisation).toFixed(3)}${steady.from === undefined ? ' (whole offering)' : ''} (≥ 0.9), requests answered 429 ${((100 * limited) / Math.max(1, requests.length)).toFixed(2)}% (≤ 2%), spans lost ${tracker.acknowledged - tracker.delivered} (0)`,
+  );
   await semtel.stop();
   await Promise.all([sink.close(), fake.close()]);
 }
@@ -489,8 +528,8 @@ function rejections(samples) {
 }
 
 async function failover(calibration) {
-  const limitsA = { tokensPerMinute: Math.round(tokensPerMinute * 0.75), requestsPerMinute };
-  const limitsB = { tokensPerMinute: Math.round(tokensPerMinute * 0.375), requestsPerMinute };
+  const limitsA = { tokensPerMinute: Math.round(tokensPerMinute * 0.75), requestsPerMinute, headers: sendHeaders };
+  const limitsB = { tokensPerMinute: Math.round(tokensPerMinute * 0.375), requestsPerMinute, headers: sendHeaders };
   const capacity = capacitySpansPerMinute(
     calibration,
     limitsA.tokensPerMinute + limitsB.tokensPerMinute,
@@ -573,6 +612,9 @@ async function failover(calibration) {
   console.log(`  circuits at the end (semtel_llm_circuit_state): ${circuits || 'none reported (never changed)'}`);
   console.log(`  rejected without sending: ${JSON.stringify(rejections(samples))}`);
   printService(tracker, samples, ratios, semtel);
+  console.log(
+    `  against the targets: requests answered 429 ${((100 * limited) / Math.max(1, all.length)).toFixed(2)}% (≤ 2%), spans lost ${tracker.acknowledged - tracker.delivered} (0)`,
+  );
   await semtel.stop();
   await Promise.all([sink.close(), a.close(), b.close()]);
 }
@@ -581,7 +623,7 @@ console.log(
   `rate-limit service bench — node ${process.version}, ${platform()} ${release()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
 );
 console.log(
-  `semtel child: otlp (http) → semantic (max_concurrency ${maxConcurrency}, max_hold ${maxHold}, adaptive max_backlog ${maxBacklog || 'derived'}, other keys default) → otlp_http → OtlpSink; fake LLM latency ${latency.latencyMs} ms + ${latency.latencyPerPromptTokenMs} ms/prompt token + ${latency.latencyPerOutputTokenMs} ms/output token`,
+  `semtel child: otlp (http) → semantic (max_concurrency ${maxConcurrency ?? 'default'}, max_hold ${maxHold}, adaptive max_backlog ${maxBacklog || 'derived'}, other keys default) → otlp_http → OtlpSink; fake LLM latency ${latency.latencyMs} ms + ${latency.latencyPerPromptTokenMs} ms/prompt token + ${latency.latencyPerOutputTokenMs} ms/output token; x-ratelimit-* headers ${sendHeaders ? 'sent' : 'not sent'}; the fake charges prompt + max_tokens`,
 );
 const calibration = await calibrate();
 console.log(

@@ -25,7 +25,24 @@ export interface ClassificationOutcome {
   responseId?: string;
 }
 
+/** Per-call options of `Classifier.classify`; every field is optional, and a classifier may ignore any. */
+export interface ClassifyOptions {
+  /**
+   * Epoch milliseconds after which the result is of no use (the caller releases its spans by then). A
+   * classifier should not start work it cannot finish by then (a retry, a queued request) and fail at
+   * once instead. `signal` still ends work in progress; an `AbortSignal.timeout` cannot tell its deadline.
+   */
+  readonly deadline?: number;
+}
+
 export interface Classifier {
   readonly model: string;
-  classify(items: ClassificationItem[], taxonomy: Taxonomy, signal?: AbortSignal): Promise<ClassificationOutcome>;
+  /** How many requests this classifier can usefully have in flight; undefined when it does not say. */
+  readonly maxConcurrency?: number;
+  classify(
+    items: ClassificationItem[],
+    taxonomy: Taxonomy,
+    signal?: AbortSignal,
+    options?: ClassifyOptions,
+  ): Promise<ClassificationOutcome>;
 }

@@ -12,13 +12,18 @@ const controller = (changes: number[] = []): AimdConcurrencyController =>
   });
 
 describe('AimdConcurrencyController', () => {
-  it('cuts the limit only on the first 429 of a burst (cascade dampening)', () => {
+  it('cuts once for the requests in flight when the limit was cut (cascade dampening)', () => {
     const changes: number[] = [];
     const aimd = controller(changes);
-    for (let index = 0; index < 5; index += 1) aimd.onRateLimited();
+    const sentBefore = aimd.epoch;
+    for (let index = 0; index < 5; index += 1) aimd.onRateLimited(sentBefore);
     expect(aimd.limit).toBe(6);
+    // 429, success, 429 from requests that were all in flight before the cut: one overload, one cut.
     aimd.onSuccess(6);
-    aimd.onRateLimited();
+    aimd.onRateLimited(sentBefore);
+    expect(aimd.limit).toBe(6);
+    // A request sent after the cut still meets a 429: the cut was not enough, cut again.
+    aimd.onRateLimited(aimd.epoch);
     expect(aimd.limit).toBe(4);
     expect(changes).toEqual([6, 4]);
   });

@@ -19,15 +19,17 @@ interface Waiter {
 
 /**
  * AIMD concurrency limit for one endpoint, as NVIDIA Data Designer and Netflix's AIMDLimit do it:
- * multiply by `decreaseFactor` on a 429, but only on the first 429 of a burst (the requests already in
- * flight answer 429 too, and should not cut the limit again — "cascade dampening"); add one after
- * `increaseAfter` successes in a row, and only while the limit is being used (in flight ≥ half of it).
+ * multiply by `decreaseFactor` on a 429, but only once per overload ("cascade dampening"): a request
+ * notes the `epoch` when it is sent, and its 429 cuts only if no cut happened since. The requests already
+ * in flight when the limit was cut answer 429 too, and successes among them do not end the overload they
+ * all saw. Add one after `increaseAfter` successes in a row, only while the limit is being used (in
+ * flight ≥ half of it).
  */
 export class AimdConcurrencyController {
   private currentLimit: number;
   private active = 0;
   private successes = 0;
-  private inBurst = false;
+  private cuts = 0;
   private readonly waiters: Waiter[] = [];
 
   constructor(private readonly options: ConcurrencyControllerOptions) {
@@ -44,6 +46,11 @@ export class AimdConcurrencyController {
 
   get queued(): number {
     return this.waiters.length;
+  }
+
+  /** How many times the limit was cut; note it when a request is sent and pass it to `onRateLimited`. */
+  get epoch(): number {
+    return this.cuts;
   }
 
   /** Waits for a free slot. Rejects with `aborted` when `signal` fires first. */
@@ -75,18 +82,20 @@ export class AimdConcurrencyController {
 
   /** A request succeeded; `inFlight` is how many were in flight when it finished, itself included. */
   onSuccess(inFlight: number = this.active): void {
-    this.inBurst = false;
     this.successes += 1;
     if (this.successes < this.options.increaseAfter) return;
     this.successes = 0;
     if (inFlight * 2 >= this.currentLimit) this.setLimit(this.currentLimit + 1);
   }
 
-  /** The endpoint answered 429 (rate limited). */
-  onRateLimited(): void {
+  /**
+   * The endpoint answered 429 (rate limited) to a request sent at `sentAtEpoch`. A request sent before the
+   * latest cut saw the overload that cut already answered, so it does not cut again.
+   */
+  onRateLimited(sentAtEpoch: number = this.cuts): void {
     this.successes = 0;
-    if (this.inBurst) return;
-    this.inBurst = true;
+    if (sentAtEpoch < this.cuts) return;
+    this.cuts += 1;
     this.setLimit(Math.floor(this.currentLimit * this.options.decreaseFactor));
   }
 

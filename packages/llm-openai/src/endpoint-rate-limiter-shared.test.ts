@@ -123,10 +123,30 @@ describe('EndpointRateLimiter with a shared limit', () => {
     expect(limiter.estimatedWaitMs(6000)).toBe(0);
   });
 
-  it('settles with the shared limit and lowers it to what the endpoint says is left', async () => {
+  it('keeps the shared charge of an answered request, and lowers it to what the endpoint says is left', async () => {
     const shared = scriptedLimiter([]);
     const limiter = new EndpointRateLimiter({
       tokensPerMinute: 6000,
+      shared: { limiter: shared, endpoint: 'east', maxWaitMs: 15_000 },
+    });
+    await limiter.acquire(1000);
+    limiter.settle(1000, 400);
+    limiter.settle(1000, 1300);
+    limiter.observe(
+      parseRateLimitHeaders({ 'x-ratelimit-limit-tokens': '6000', 'x-ratelimit-remaining-tokens': '4200' }),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    expect(shared.calls.slice(1)).toEqual([
+      { method: 'refund', endpoint: { name: 'east', tokensPerMinute: 6000 }, argument: -300 },
+      { method: 'lowerTo', endpoint: { name: 'east', tokensPerMinute: 6000 }, argument: { tokens: 4200 } },
+    ]);
+  });
+
+  it('settles with the shared limit when refunding unused tokens', async () => {
+    const shared = scriptedLimiter([]);
+    const limiter = new EndpointRateLimiter({
+      tokensPerMinute: 6000,
+      refundUnused: true,
       shared: { limiter: shared, endpoint: 'east', maxWaitMs: 15_000 },
     });
     await limiter.acquire(1000);

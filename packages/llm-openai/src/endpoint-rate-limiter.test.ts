@@ -52,15 +52,32 @@ describe('EndpointRateLimiter', () => {
     expect(order).toEqual(['large', 'small']);
   });
 
-  it('refunds what a request did not use, and takes more when it used more', async () => {
+  it('keeps the whole charge of an answered request (the endpoint counts max_tokens), and takes usage beyond it', async () => {
     const limiter = new EndpointRateLimiter({ tokensPerMinute: 1000 });
+    await limiter.acquire(1000);
+    limiter.settle(1000, 400);
+    expect(limiter.estimatedWaitMs(600)).toBeGreaterThan(0);
+    limiter.settle(1000, undefined);
+    limiter.release(1000);
+    expect(limiter.estimatedWaitMs(1000)).toBe(0);
+    limiter.settle(100, 700);
+    expect(limiter.estimatedWaitMs(1000)).toBeGreaterThan(0);
+  });
+
+  it('refunds what a request did not use only when told to (gateways that count usage)', async () => {
+    const limiter = new EndpointRateLimiter({ tokensPerMinute: 1000, refundUnused: true });
     await limiter.acquire(1000);
     limiter.settle(1000, 400);
     expect(limiter.estimatedWaitMs(600)).toBe(0);
     limiter.settle(100, 700);
     expect(limiter.estimatedWaitMs(600)).toBeGreaterThan(0);
-    limiter.settle(500, undefined);
-    expect(limiter.estimatedWaitMs(500)).toBe(0);
+  });
+
+  it('gives a request the whole charge back when it never reached the endpoint', async () => {
+    const limiter = new EndpointRateLimiter({ tokensPerMinute: 1000 });
+    await limiter.acquire(800);
+    limiter.release(800);
+    expect(limiter.estimatedWaitMs(1000)).toBe(0);
   });
 
   it('learns limits from headers, lowers to the remaining the endpoint reports, never raises', async () => {

@@ -31,6 +31,13 @@ export interface EndpointRateLimiterOptions {
   requestBurstSeconds?: number;
   /** Azure may report a per-second figure in `x-ratelimit-limit-requests`; do not take it as RPM. */
   ignoreRequestLimitHeader?: boolean;
+  /**
+   * Give back the part of a charge a request did not use. Off by default: OpenAI and Azure keep the whole
+   * `max_tokens` charged against TPM whatever the answer used, so refunding overshoots the endpoint's
+   * own count (most of all when it sends no `x-ratelimit-remaining-*` to correct it). For gateways that
+   * count real usage.
+   */
+  refundUnused?: boolean;
   /** A limit shared with other replicas, taken after the local buckets, just before sending. */
   shared?: SharedLimitOptions;
   now?: () => number;
@@ -46,10 +53,10 @@ interface Waiter {
 
 /**
  * Requests-per-minute and tokens-per-minute buckets of one endpoint. A request is charged its
- * estimated tokens (prompt plus maximum output) before it is sent, as OpenAI and Azure count it;
- * the charge is settled against `usage` afterwards, and the buckets follow the endpoint's
- * `x-ratelimit-*` headers. Waiters are served first come, first served, so large requests are not
- * starved by small ones.
+ * estimated tokens (prompt plus maximum output) before it is sent, as OpenAI and Azure count it, and
+ * keeps that charge (usage beyond it is charged too; the unused part is given back only with
+ * `refundUnused`); the buckets follow the endpoint's `x-ratelimit-*` headers. Waiters are served first
+ * come, first served, so large requests are not starved by small ones.
  */
 export class EndpointRateLimiter {
   private requests: TokenBucket | undefined;
@@ -131,14 +138,29 @@ export class EndpointRateLimiter {
     return this.tokens === undefined || tokens <= this.tokens.ratePerMinute;
   }
 
-  /** Settles a charge with what the request really used; `used` undefined gives the whole charge back. */
+  /**
+   * Settles the charge of a request the endpoint answered with what it used (`used` undefined: unknown,
+   * the charge stands): usage beyond the charge is taken too; the unused part is given back only with
+   * `refundUnused`, since the endpoint itself keeps counting `max_tokens`.
+   */
   settle(charged: number, used: number | undefined): void {
-    if (!this.tokens) return;
-    const difference = charged - (used ?? 0);
+    if (used === undefined) return;
+    const difference = charged - used;
+    this.adjust(difference > 0 && !this.options.refundUnused ? 0 : difference);
+  }
+
+  /** Gives back the whole charge of a request that never reached the endpoint (rerouted, connection failed). */
+  release(charged: number): void {
+    this.adjust(charged);
+  }
+
+  /** Refunds (positive) or charges more (negative), locally and in the shared limit. */
+  private adjust(difference: number): void {
+    if (!this.tokens || difference === 0) return;
     this.settleLocal(difference);
     const shared = this.options.shared;
     const endpoint = this.sharedEndpoint();
-    if (shared?.limiter.refund && endpoint && difference !== 0) {
+    if (shared?.limiter.refund && endpoint) {
       this.callShared(shared, () => shared.limiter.refund?.(endpoint, difference));
     }
   }

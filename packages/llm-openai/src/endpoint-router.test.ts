@@ -19,6 +19,7 @@ function endpoint(name: string, overrides: Partial<ResolvedEndpoint> = {}): LlmE
       tpm: undefined,
       weight: 1,
       fallback: false,
+      maxTokensParameter: 'auto',
       ...overrides,
     },
     {

@@ -1,5 +1,5 @@
-export { OpenAiClassifier, outputSchemaName } from './openai-classifier.js';
-export type { OpenAiClassifierOptions } from './openai-classifier.js';
+export { deadlineExceededCode, OpenAiClassifier, outputSchemaName } from './openai-classifier.js';
+export type { ClassifyCallOptions, OpenAiClassifierOptions } from './openai-classifier.js';
 export type {
   LlmAlert,
   LlmLogger,
@@ -15,10 +15,21 @@ export type {
   OpenAiClassifierConfigInput,
   ResolvedEndpoint,
 } from './openai-classifier-config.js';
-export { isResponseFormatUnsupported, LlmError, redactSecrets, toLlmError } from './llm-error.js';
+export {
+  isParameterUnsupported,
+  isResponseFormatUnsupported,
+  LlmError,
+  redactSecrets,
+  toLlmError,
+} from './llm-error.js';
+export { chooseOutputLimitParameter, otherOutputLimitParameter } from './output-limit-parameter.js';
+export type { OutputLimitParameter, OutputLimitParameterSetting } from './output-limit-parameter.js';
 export type { LlmErrorDetails, LlmErrorKind } from './llm-error.js';
 export { parseRateLimitHeaders, parseRetryAfterMs } from './rate-limit-headers.js';
 export type { HeadersLike, RateLimitInfo, RateLimitWindow } from './rate-limit-headers.js';
+export { estimateRateLimitWaitMs } from './rate-limit-wait.js';
+export type { KnownRates, RateLimitCharge } from './rate-limit-wait.js';
+export { parseRetryHintText } from './retry-hint-text.js';
 export { RetryPolicy } from './retry-policy.js';
 export type { RetryEvent, RetryPolicyOptions } from './retry-policy.js';
 export { parseGoDuration } from './go-duration.js';

@@ -8,6 +8,8 @@ import { EndpointRateLimiter } from './endpoint-rate-limiter.js';
 import type { SharedLimitOptions } from './endpoint-rate-limiter.js';
 import { LlmError, toLlmError } from './llm-error.js';
 import type { ResolvedEndpoint } from './openai-classifier-config.js';
+import { chooseOutputLimitParameter, otherOutputLimitParameter } from './output-limit-parameter.js';
+import type { OutputLimitParameter } from './output-limit-parameter.js';
 import { parseRateLimitHeaders } from './rate-limit-headers.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
 
@@ -15,6 +17,8 @@ const secretHeaderPattern = /auth|key|token|secret|cookie|signature/i;
 
 export interface LlmEndpointOptions {
   concurrency: ConcurrencyControllerOptions;
+  /** Give back the unused part of each charge (see `EndpointRateLimiterOptions.refundUnused`). */
+  refundUnusedTokens?: boolean;
   circuit: CircuitBreakerOptions;
   /** A rate limit shared with other replicas; the endpoint's name keys it. */
   sharedLimit?: Omit<SharedLimitOptions, 'endpoint'>;
@@ -48,6 +52,9 @@ export class LlmEndpoint {
   /** Smoothed duration of successful requests, for routing. */
   averageLatencyMs = 1000;
   private readonly client: OpenAI;
+  private outputLimit: OutputLimitParameter;
+  /** `auto` may switch the output-cap field once; an explicit choice never changes. */
+  private outputLimitSwitchable: boolean;
 
   constructor(resolved: ResolvedEndpoint, options: LlmEndpointOptions) {
     this.name = resolved.name;
@@ -64,9 +71,12 @@ export class LlmEndpoint {
       ...(resolved.rpm !== undefined ? { requestsPerMinute: resolved.rpm } : {}),
       ...(resolved.tpm !== undefined ? { tokensPerMinute: resolved.tpm } : {}),
       ignoreRequestLimitHeader: resolved.azure !== undefined,
+      refundUnused: options.refundUnusedTokens ?? false,
       ...(options.sharedLimit ? { shared: { ...options.sharedLimit, endpoint: resolved.name } } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
+    this.outputLimit = chooseOutputLimitParameter(resolved.maxTokensParameter, resolved);
+    this.outputLimitSwitchable = resolved.maxTokensParameter === 'auto';
     this.concurrency = new AimdConcurrencyController(options.concurrency);
     this.breaker = new CircuitBreaker(options.circuit);
     const common = {
@@ -98,6 +108,22 @@ export class LlmEndpoint {
         baseURL: resolved.baseUrl ?? 'https://api.openai.com/v1',
       });
     }
+  }
+
+  /** The request field the output cap goes in (`max_completion_tokens` or `max_tokens`). */
+  get outputLimitParameter(): OutputLimitParameter {
+    return this.outputLimit;
+  }
+
+  /**
+   * The endpoint refused the output-cap field: with `auto`, use the other one from now on and say so
+   * (true); an explicit choice, or a second refusal, stays as it is (false).
+   */
+  switchOutputLimitParameter(): boolean {
+    if (!this.outputLimitSwitchable) return false;
+    this.outputLimitSwitchable = false;
+    this.outputLimit = otherOutputLimitParameter(this.outputLimit);
+    return true;
   }
 
   recordLatency(durationMs: number): void {

@@ -1,6 +1,12 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { describe, expect, it } from 'vitest';
-import { isResponseFormatUnsupported, LlmError, redactSecrets, toLlmError } from './llm-error.js';
+import {
+  isParameterUnsupported,
+  isResponseFormatUnsupported,
+  LlmError,
+  redactSecrets,
+  toLlmError,
+} from './llm-error.js';
 
 const apiKey = 'sk-proj-secret-1234567890';
 
@@ -119,6 +125,40 @@ describe('toLlmError', () => {
   });
 });
 
+describe('isParameterUnsupported', () => {
+  it('recognises endpoints that do not read a field at all, not those refusing its value', () => {
+    const openAi = toLlmError(
+      apiError(400, {
+        message:
+          "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+        type: 'invalid_request_error',
+        param: 'max_tokens',
+        code: 'unsupported_parameter',
+      }),
+    );
+    expect(isParameterUnsupported(openAi, 'max_tokens')).toBe(true);
+    expect(isParameterUnsupported(openAi, 'max_completion_tokens')).toBe(false);
+    const azure = toLlmError(
+      apiError(400, { message: 'Unrecognized request argument supplied: max_completion_tokens', code: null }),
+    );
+    expect(isParameterUnsupported(azure, 'max_completion_tokens')).toBe(true);
+    const pydantic = toLlmError(
+      apiError(422, {
+        message: "[{'loc': ('body', 'max_completion_tokens'), 'msg': 'Extra inputs are not permitted'}]",
+      }),
+    );
+    expect(isParameterUnsupported(pydantic, 'max_completion_tokens')).toBe(true);
+    const tooLarge = toLlmError(
+      apiError(400, {
+        message: 'max_tokens is too large: 100000. This model supports at most 16384 completion tokens.',
+        param: 'max_tokens',
+        code: 'invalid_value',
+      }),
+    );
+    expect(isParameterUnsupported(tooLarge, 'max_tokens')).toBe(false);
+  });
+});
+
 describe('redactSecrets', () => {
   it('replaces every occurrence and ignores tiny secrets', () => {
     expect(redactSecrets('a KEY123 b KEY123', ['KEY123'])).toBe('a [REDACTED] b [REDACTED]');
@@ -156,6 +196,45 @@ describe('toLlmError: the sorting the orchestrator acts on', () => {
       const error = toLlmError(apiError(429, { message: 'billing', type: 'insufficient_quota', code }));
       expect([code, error.kind, error.retryable]).toEqual([code, 'quota_exhausted', false]);
     }
+  });
+
+  it('sorts by code first: a low-tier 429 whose text links to the billing page is a rate limit', () => {
+    const lowTier = toLlmError(
+      apiError(
+        429,
+        {
+          message:
+            'Rate limit reached for gpt-4o-mini in organization org-x on requests per day (RPD): Limit 200, Used 200, Requested 1. Please try again in 7m12s. Visit https://platform.openai.com/account/rate-limits to learn more. You can increase your rate limit by adding a payment method to your account at https://platform.openai.com/account/billing.',
+          type: 'requests',
+          code: 'rate_limit_exceeded',
+        },
+        { 'x-ratelimit-remaining-requests': '0' },
+      ),
+    );
+    expect(lowTier).toMatchObject({ kind: 'rate_limited', retryable: true, retryAfterMs: 432_000 });
+  });
+
+  it('reads the message only when there is no code, and only for specific quota wording', () => {
+    const noCode = (message: string, type?: string): string =>
+      toLlmError(apiError(429, { message, ...(type ? { type } : {}), code: null })).kind;
+    expect(noCode('You exceeded your current quota, please check your plan and billing details.')).toBe(
+      'quota_exhausted',
+    );
+    expect(noCode('insufficient_quota')).toBe('quota_exhausted');
+    expect(noCode('Your credit balance is too low to access the API.')).toBe('quota_exhausted');
+    expect(noCode('Too many requests. See https://platform.openai.com/account/billing for your tier.')).toBe(
+      'rate_limited',
+    );
+    expect(noCode('Slow down', 'insufficient_quota')).toBe('quota_exhausted');
+    // Azure writes the status as the code: no information, so the message decides.
+    expect(
+      toLlmError(apiError(429, { message: 'Please check your plan and billing details.', code: '429' })).kind,
+    ).toBe('rate_limited');
+    expect(
+      toLlmError(
+        apiError(429, { message: 'You exceeded your current quota. Visit the billing page.', code: 'slow_down' }),
+      ).kind,
+    ).toBe('rate_limited');
   });
 
   it('keeps the fail-fast kinds not retryable', () => {

@@ -122,21 +122,27 @@ function fromApiError(error: APIError, redact: (text: string) => string): LlmErr
   return new LlmError(kind, message, details);
 }
 
+const rateLimitCodes = new Set(['rate_limit_exceeded', 'slow_down']);
+// Only for bodies without a code. Specific on purpose: OpenAI's ordinary low-tier 429 text links to
+// .../account/billing, and that must not stop an endpoint for the quota cooldown.
+const quotaMessagePattern = /\binsufficient[_ ]quota\b|exceeded your current quota|credit balance/i;
+
 function sortStatus(status: number, code: string | undefined, type: string | undefined, message: string): LlmErrorKind {
-  if (
-    (code && quotaCodes.has(code)) ||
-    type === 'insufficient_quota' ||
-    /exceeded your current quota|billing/i.test(message)
-  ) {
-    if (status === 429 || status === 403 || status === 402) return 'quota_exhausted';
-  }
+  // Azure puts the HTTP status in `code` ("429"): that says nothing the status does not.
+  const meaningfulCode = code !== undefined && !/^\d+$/.test(code) ? code : undefined;
+  const quotaStatus = status === 429 || status === 403 || status === 402;
+  if (meaningfulCode !== undefined && quotaCodes.has(meaningfulCode) && quotaStatus) return 'quota_exhausted';
+  // "Request too large … (TPM)" comes with code rate_limit_exceeded, but waiting never helps it.
   if (status === 413 || /request too large/i.test(message)) return 'request_too_large';
   if (
-    code === 'context_length_exceeded' ||
+    meaningfulCode === 'context_length_exceeded' ||
     /maximum context length|context[_ ]length|too many tokens in the prompt/i.test(message)
   ) {
     if (status === 400 || status === 422) return 'context_length';
   }
+  if (meaningfulCode !== undefined && rateLimitCodes.has(meaningfulCode)) return 'rate_limited';
+  if (type === 'insufficient_quota' && quotaStatus) return 'quota_exhausted';
+  if (meaningfulCode === undefined && quotaStatus && quotaMessagePattern.test(message)) return 'quota_exhausted';
   if (status === 429) return 'rate_limited';
   if (status === 401 || status === 403) return 'authentication';
   if (status === 408) return 'timeout';
@@ -150,6 +156,22 @@ export function isResponseFormatUnsupported(error: LlmError): boolean {
     error.kind === 'bad_request' &&
     (error.param === 'response_format' || /response_format|json_schema|structured output/i.test(error.message))
   );
+}
+
+const unsupportedParameterPattern = /unsupported|unrecognized|not supported|not permitted|extra inputs|unknown/i;
+
+/**
+ * Whether a 400/422 says the endpoint does not accept the request field `parameter` at all (OpenAI's
+ * `unsupported_parameter` for `max_tokens` on reasoning models, Azure's "Unrecognized request argument
+ * supplied" on older api-versions, pydantic's "Extra inputs are not permitted"), as opposed to refusing
+ * its value.
+ */
+export function isParameterUnsupported(error: LlmError, parameter: string): boolean {
+  if (error.kind !== 'bad_request') return false;
+  if (error.param !== undefined && error.code === 'unsupported_parameter') return error.param === parameter;
+  // "… Use 'max_completion_tokens' instead." names the field to use, not the one refused.
+  const refusal = error.message.replace(/use '?[\w.]+'? instead/gi, '');
+  return refusal.includes(parameter) && unsupportedParameterPattern.test(refusal);
 }
 
 /** Replaces every occurrence of each secret (of at least 4 characters) with `[REDACTED]`. */

@@ -11,6 +11,8 @@ describe('openAiClassifierConfigSchema', () => {
       max_queue_wait: 15_000,
       response_format: 'auto',
       temperature: 0,
+      extra_output_tokens: 16,
+      refund_unused_tokens: false,
       retry: { max_attempts: 3, initial_backoff: 500, max_backoff: 20_000, max_retry_delay: 60_000 },
       concurrency: { initial: 8, min: 1, max: 64, increase_after: 10, decrease_factor: 0.75 },
       circuit: { failure_threshold: 3, cooldown: 5_000, max_cooldown: 120_000, quota_cooldown: 3_600_000 },
@@ -89,6 +91,22 @@ describe('openAiClassifierConfigSchema', () => {
       ['east.openai.azure.com/mini', 'gpt-4.1-nano', 200_000, true],
     ]);
     expect(endpoints[2]).toMatchObject({ apiKey: 'k-east-1234', azure: { deployment: 'mini' } });
+  });
+
+  it('resolves the output-cap field: per endpoint, else the top-level default, else auto', () => {
+    const single = resolveEndpoints(openAiClassifierConfigSchema.parse({ max_tokens_parameter: 'max_tokens' }));
+    expect(single[0]?.maxTokensParameter).toBe('max_tokens');
+    const several = resolveEndpoints(
+      openAiClassifierConfigSchema.parse({
+        max_tokens_parameter: 'max_completion_tokens',
+        endpoints: [
+          { name: 'a', base_url: 'http://127.0.0.1:8000/v1' },
+          { name: 'b', base_url: 'http://127.0.0.1:11434/v1', max_tokens_parameter: 'max_tokens' },
+        ],
+      }),
+    );
+    expect(several.map((endpoint) => endpoint.maxTokensParameter)).toEqual(['max_completion_tokens', 'max_tokens']);
+    expect(resolveEndpoints(openAiClassifierConfigSchema.parse({}))[0]?.maxTokensParameter).toBe('auto');
   });
 
   it('refuses single-endpoint keys next to endpoints, duplicate names and incomplete Azure endpoints', () => {

@@ -89,6 +89,13 @@ const endpointFields = {
   rpm: z.number().int().positive().optional(),
   /** Tokens per minute; learnt from `x-ratelimit-limit-tokens` when unset. */
   tpm: z.number().int().positive().optional(),
+  /**
+   * The field the output cap is sent in: `max_completion_tokens` (OpenAI's current name; reasoning models
+   * refuse `max_tokens`), `max_tokens` (what every OpenAI-compatible server reads), or `auto`: by endpoint,
+   * switching once for good when the endpoint refuses the one sent. At the top level, the default of
+   * every endpoint.
+   */
+  max_tokens_parameter: z.enum(['auto', 'max_completion_tokens', 'max_tokens']).optional(),
 };
 
 const endpointSchema = z
@@ -135,12 +142,27 @@ export const openAiClassifierConfigSchema = z
     /** `auto` tries `json_schema` and falls back to `json_object` for good once the endpoint refuses it. */
     response_format: z.enum(['auto', 'json_schema', 'json_object']).default('auto'),
     /**
-     * Sent as `max_completion_tokens`. Unset: nothing is sent, and the rate limiter and budget charge an
-     * estimate from the taxonomy (items × longest possible answer per item).
+     * A fixed output cap for every request. Unset: each request's cap is its batch's longest possible
+     * answer, items × `output_tokens_per_item` + `extra_output_tokens`. Either way it is sent (so output is
+     * bounded and Azure does not reserve the whole context), and the rate limiter and budget charge it.
      */
     max_output_tokens: z.number().int().positive().optional(),
+    /** Output tokens per item of a batch; unset: the longest answer the taxonomy allows (every dimension). */
+    output_tokens_per_item: z.number().int().positive().optional(),
+    /**
+     * Added to each request's derived cap: the answer's braces, and for reasoning models (which spend
+     * `max_completion_tokens` on reasoning too) their reasoning allowance.
+     */
+    extra_output_tokens: z.number().int().min(0).default(16),
     /** `null` leaves temperature out (some reasoning models accept only their default). */
     temperature: z.number().min(0).max(2).nullable().default(0),
+    /**
+     * Give back to the local TPM bucket what a request charged (prompt + output cap) but did not use. Off:
+     * OpenAI and Azure count the whole `max_tokens` against TPM, and refunding would send more than they
+     * accept (the `x-ratelimit-remaining-tokens` headers correct the bucket either way). On for gateways
+     * that count real usage.
+     */
+    refund_unused_tokens: z.boolean().default(false),
     /** Sent as `prompt_cache_key` to improve OpenAI prompt-cache routing. */
     prompt_cache_key: z.string().min(1).optional(),
     retry: retrySchema.prefault({}),
@@ -203,6 +225,8 @@ export interface ResolvedEndpoint {
   tpm: number | undefined;
   weight: number;
   fallback: boolean;
+  /** The field the output cap is sent in, or `auto` (see `chooseOutputLimitParameter`). */
+  maxTokensParameter: 'auto' | 'max_completion_tokens' | 'max_tokens';
 }
 
 /** The endpoints a config describes: `endpoints`, or the single top-level one; the fallback last. */
@@ -217,7 +241,8 @@ export function resolveEndpoints(config: OpenAiClassifierConfig): ResolvedEndpoi
       ...(config.tpm !== undefined ? { tpm: config.tpm } : {}),
     },
   ];
-  const resolved = primaries.map((endpoint) => resolveOne(endpoint, config.model, false));
+  const parameter = config.max_tokens_parameter ?? 'auto';
+  const resolved = primaries.map((endpoint) => resolveOne(endpoint, config.model, parameter, false));
   const first = primaries[0] as EndpointConfig;
   if (config.fallback_model !== undefined) {
     const fallback: EndpointConfig =
@@ -231,7 +256,7 @@ export function resolveEndpoints(config: OpenAiClassifierConfig): ResolvedEndpoi
             weight: undefined,
             ...Object.fromEntries(Object.entries(fallback).filter(([, value]) => value !== undefined)),
           };
-    resolved.push(resolveOne(inherited, config.model, true));
+    resolved.push(resolveOne(inherited, config.model, parameter, true));
   }
   // Names label metrics and logs; repeated hosts get a numeric suffix.
   const seen = new Map<string, number>();
@@ -243,7 +268,12 @@ export function resolveEndpoints(config: OpenAiClassifierConfig): ResolvedEndpoi
   return resolved;
 }
 
-function resolveOne(endpoint: EndpointConfig, defaultModel: string, fallback: boolean): ResolvedEndpoint {
+function resolveOne(
+  endpoint: EndpointConfig,
+  defaultModel: string,
+  defaultParameter: ResolvedEndpoint['maxTokensParameter'],
+  fallback: boolean,
+): ResolvedEndpoint {
   const model = endpoint.model ?? defaultModel;
   const host = endpoint.base_url ? new URL(endpoint.base_url).host : 'api.openai.com';
   const generated = endpoint.azure ? `${host}/${endpoint.azure.deployment}` : fallback ? `${host}/${model}` : host;
@@ -258,5 +288,6 @@ function resolveOne(endpoint: EndpointConfig, defaultModel: string, fallback: bo
     tpm: endpoint.tpm,
     weight: endpoint.weight ?? endpoint.tpm ?? endpoint.rpm ?? 1,
     fallback,
+    maxTokensParameter: endpoint.max_tokens_parameter ?? defaultParameter,
   };
 }

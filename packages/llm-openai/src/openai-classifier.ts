@@ -20,7 +20,7 @@ import { EndpointRouter, expectedWaitMs } from './endpoint-router.js';
 import type { RouteChoice } from './endpoint-router.js';
 import { LlmEndpoint } from './llm-endpoint.js';
 import type { EndpointResponse } from './llm-endpoint.js';
-import { isResponseFormatUnsupported, LlmError, toLlmError } from './llm-error.js';
+import { isParameterUnsupported, isResponseFormatUnsupported, LlmError, toLlmError } from './llm-error.js';
 import type { LlmErrorKind } from './llm-error.js';
 import type { LlmLogger, LlmObserver, LlmOrchestratorSnapshot, LlmRejection, LlmRequestEvent } from './llm-observer.js';
 import { openAiClassifierConfigSchema, resolveEndpoints } from './openai-classifier-config.js';
@@ -28,6 +28,7 @@ import type { OpenAiClassifierConfig, OpenAiClassifierConfigInput } from './open
 import { PriceTable } from './price-table.js';
 import type { ModelPrice } from './price-table.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
+import { estimateRateLimitWaitMs } from './rate-limit-wait.js';
 import { RetryPolicy } from './retry-policy.js';
 import type { RetryEvent } from './retry-policy.js';
 import type { SharedRateLimiter } from './shared-rate-limiter.js';
@@ -61,6 +62,15 @@ export interface OpenAiClassifierOptions {
 
 type ResponseFormatMode = 'json_schema' | 'json_object';
 type Prompt = { instructions: string; input: string };
+
+/** `LlmError.code` of a call failed because no further attempt could finish before the caller's deadline. */
+export const deadlineExceededCode = 'deadline_exceeded';
+
+/** Per-call options (`ClassifyOptions` of @semtel/classifier). */
+export interface ClassifyCallOptions {
+  /** Epoch ms on the classifier's clock after which the result is of no use. */
+  readonly deadline?: number;
+}
 
 /** Thrown inside the loop when the chosen endpoint went out of rotation while the request waited. */
 class Rerouted extends Error {}
@@ -112,6 +122,7 @@ export class OpenAiClassifier implements Classifier {
     };
     this.endpoints = resolveEndpoints(parsed).map((resolved) => {
       const endpoint: LlmEndpoint = new LlmEndpoint(resolved, {
+        refundUnusedTokens: parsed.refund_unused_tokens,
         concurrency: {
           initial: parsed.concurrency.initial,
           min: parsed.concurrency.min,
@@ -206,16 +217,34 @@ export class OpenAiClassifier implements Classifier {
     };
   }
 
+  /**
+   * How many requests this classifier can usefully have in flight: the primaries' concurrency maximum
+   * together (the fallback serves only while they cannot, so it adds nothing on top).
+   */
+  get maxConcurrency(): number {
+    const primaries = this.endpoints.filter((endpoint) => !endpoint.fallback).length;
+    const fallbacks = this.endpoints.length - primaries;
+    return Math.max(primaries, fallbacks) * this.config.concurrency.max;
+  }
+
+  /**
+   * Classifies a batch. `options.deadline` (epoch ms on the classifier's clock, `Date.now` by default):
+   * no attempt is started — a retry, or the first request behind a queue — whose expected wait plus
+   * expected duration would end after it; the call fails at once instead (`timeout`, or `unavailable` /
+   * `rate_limited` when failures or the rate limit are why), and nothing is sent that its caller would
+   * abandon. `signal` still ends whatever is under way.
+   */
   async classify(
     items: ClassificationItem[],
     taxonomy: Taxonomy,
     signal?: AbortSignal,
+    options: ClassifyCallOptions = {},
   ): Promise<ClassificationOutcome> {
     if (items.length === 0) return { labels: new Map(), invalid: [], model: this.model };
     const itemIds = items.map((item) => item.id);
     const prompt = buildClassificationPrompt(taxonomy, items);
     const schema = buildOutputJsonSchema(taxonomy, itemIds);
-    const outputTokens = this.config.max_output_tokens ?? this.estimateOutputTokens(taxonomy, items.length);
+    const outputTokens = this.outputCap(taxonomy, items.length);
 
     let reservation: BudgetReservation | undefined;
     if (this.budget.enabled) {
@@ -231,7 +260,7 @@ export class OpenAiClassifier implements Classifier {
     let completion: ChatCompletion;
     let endpoint: LlmEndpoint;
     try {
-      ({ completion, endpoint } = await this.execute(prompt, schema, outputTokens, signal));
+      ({ completion, endpoint } = await this.execute(prompt, schema, outputTokens, signal, options.deadline));
     } catch (error) {
       if (reservation) {
         this.budget.release(reservation);
@@ -269,6 +298,7 @@ export class OpenAiClassifier implements Classifier {
     schema: Record<string, unknown>,
     outputTokens: number,
     signal: AbortSignal | undefined,
+    deadline: number | undefined,
   ): Promise<{ completion: ChatCompletion; endpoint: LlmEndpoint }> {
     const avoid = new Set<LlmEndpoint>();
     let lastError: LlmError | undefined;
@@ -292,9 +322,14 @@ export class OpenAiClassifier implements Classifier {
           { retryAfterMs: waitMs },
         );
       }
+      const late = this.pastDeadline(deadline, endpoint, waitMs, charge, lastError);
+      if (late) {
+        endpoint.breaker.releaseProbe();
+        throw late;
+      }
       attempt += 1;
       try {
-        const response = await this.attempt(endpoint, mode, prompt, schema, charge, signal);
+        const response = await this.attempt(endpoint, mode, prompt, schema, outputTokens, charge, signal);
         return { completion: response.data, endpoint };
       } catch (thrown) {
         if (thrown instanceof Rerouted) {
@@ -310,7 +345,7 @@ export class OpenAiClassifier implements Classifier {
         }
         const error = toLlmError(thrown);
         lastError = error;
-        const delayMs = this.afterFailure(endpoint, error, attempt);
+        const delayMs = this.afterFailure(endpoint, error, attempt, charge);
         if (
           mode === 'json_schema' &&
           this.config.response_format === 'auto' &&
@@ -322,12 +357,24 @@ export class OpenAiClassifier implements Classifier {
           attempt -= 1;
           continue;
         }
+        if (isParameterUnsupported(error, endpoint.outputLimitParameter) && endpoint.switchOutputLimitParameter()) {
+          // As above: the endpoint reads the output cap under the other name (reasoning models, old Azure).
+          this.options.logger?.info(
+            { endpoint: endpoint.name, parameter: endpoint.outputLimitParameter },
+            'LLM endpoint refused the output-cap field; sending the other one from now on',
+          );
+          attempt -= 1;
+          continue;
+        }
         if (delayMs === undefined) throw error;
         avoid.add(endpoint);
         this.options.onRetry?.({ attempt, delayMs, error });
         // A rate limit pauses the endpoint's limiter instead; and when another endpoint can take the
         // retry there is no reason to wait.
         if (error.kind === 'rate_limited' || this.hasAlternative(endpoint, charge)) continue;
+        // No point sleeping for a retry that could not finish in time.
+        const late = this.pastDeadline(deadline, endpoint, delayMs, charge, error);
+        if (late) throw late;
         try {
           await sleep(delayMs, undefined, signal ? { signal } : undefined);
         } catch {
@@ -344,6 +391,7 @@ export class OpenAiClassifier implements Classifier {
     mode: ResponseFormatMode,
     prompt: Prompt,
     schema: Record<string, unknown>,
+    outputTokens: number,
     charge: number,
     signal: AbortSignal | undefined,
   ): Promise<EndpointResponse> {
@@ -357,20 +405,20 @@ export class OpenAiClassifier implements Classifier {
       await endpoint.limiter.acquire(charge, signal);
       if (endpoint.breaker.state === 'open') {
         // Other requests found the endpoint failing while this one waited: go elsewhere, or fail fast.
-        endpoint.limiter.settle(charge, 0);
+        endpoint.limiter.release(charge);
         throw new Rerouted();
       }
-      const timeoutMs = Math.min(
-        this.config.max_timeout,
-        this.config.timeout + (this.config.timeout_per_1k_tokens * charge) / 1000,
-      );
+      const timeoutMs = this.timeoutFor(charge);
       const started = performance.now();
+      // A 429 to this request cuts the concurrency limit only if no cut happened since it was sent.
+      const epoch = endpoint.concurrency.epoch;
       const common = { endpoint: endpoint.name, model: endpoint.model, responseFormat: mode, chargedTokens: charge };
       try {
-        const response = await endpoint.send(this.body(endpoint, mode, prompt, schema), timeoutMs, signal);
+        const body = this.body(endpoint, mode, prompt, schema, outputTokens);
+        const response = await endpoint.send(body, timeoutMs, signal);
         const durationMs = performance.now() - started;
         const usage = usageOf(response.data);
-        endpoint.limiter.settle(charge, usage ? usage.inputTokens + usage.outputTokens : charge);
+        endpoint.limiter.settle(charge, usage ? usage.inputTokens + usage.outputTokens : undefined);
         endpoint.limiter.observe(response.rateLimits);
         this.latestRateLimits = response.rateLimits;
         endpoint.concurrency.onSuccess(endpoint.concurrency.inFlight);
@@ -390,8 +438,9 @@ export class OpenAiClassifier implements Classifier {
         return response;
       } catch (thrown) {
         const error = toLlmError(thrown);
+        if (error.kind === 'rate_limited') endpoint.concurrency.onRateLimited(epoch);
         // A connection that never got through was not counted by the endpoint either.
-        if (error.kind === 'network') endpoint.limiter.settle(charge, 0);
+        if (error.kind === 'network') endpoint.limiter.release(charge);
         endpoint.limiter.observe(error.rateLimits);
         if (error.rateLimits) this.latestRateLimits = error.rateLimits;
         this.notify({
@@ -413,21 +462,31 @@ export class OpenAiClassifier implements Classifier {
    * Applies a failure to the endpoint's controllers and says whether to retry: the delay (backoff, or
    * the rate-limit pause), or undefined to give up with this error.
    */
-  private afterFailure(endpoint: LlmEndpoint, error: LlmError, attempt: number): number | undefined {
+  private afterFailure(endpoint: LlmEndpoint, error: LlmError, attempt: number, charge: number): number | undefined {
     const { breaker } = endpoint;
     switch (error.kind) {
       case 'rate_limited': {
-        endpoint.concurrency.onRateLimited();
+        // The concurrency limit was cut (or not) where the 429 came back, knowing when the request was sent.
         // A 429 proves the endpoint is up.
         breaker.recordSuccess();
         const retryAfter = error.retryAfterMs;
+        // Only the endpoint's own word takes it out of rotation for long; an estimate never does.
         if (retryAfter !== undefined && retryAfter > this.config.retry.max_retry_delay) {
           endpoint.limiter.pause(retryAfter);
           breaker.openFor(retryAfter, `rate limited for ${Math.round(retryAfter / 1000)} s`);
           return this.hasAlternative(endpoint, 0) && attempt < this.config.retry.max_attempts ? 0 : undefined;
         }
-        const delay = this.retryPolicy.delayFor(error, attempt);
-        endpoint.limiter.pause(delay ?? retryAfter ?? this.config.retry.initial_backoff);
+        // No hint: until this request's charge fits again by the 429's headers, capped at max_backoff (the
+        // buckets, lowered to the headers' remaining, keep pacing after that).
+        const estimated = estimateRateLimitWaitMs(
+          error.rateLimits,
+          { requests: 1, tokens: charge },
+          endpoint.limiter.limits,
+        );
+        const wait =
+          retryAfter ?? (estimated === undefined ? undefined : Math.min(estimated, this.config.retry.max_backoff));
+        const delay = this.retryPolicy.delayFor(error, attempt, wait);
+        endpoint.limiter.pause(delay ?? wait ?? this.config.retry.initial_backoff);
         return delay;
       }
       case 'quota_exhausted':
@@ -457,6 +516,48 @@ export class OpenAiClassifier implements Classifier {
         breaker.releaseProbe();
         return undefined;
     }
+  }
+
+  /** The per-attempt timeout of a request charged `charge` tokens (it grows with the request's size). */
+  private timeoutFor(charge: number): number {
+    return Math.min(this.config.max_timeout, this.config.timeout + (this.config.timeout_per_1k_tokens * charge) / 1000);
+  }
+
+  /**
+   * The error to fail with when an attempt at `endpoint`, starting in `waitMs`, would be expected to end
+   * after `deadline` (its duration: the endpoint's recent average, at most the attempt's timeout); else
+   * undefined. After failures the endpoint was `unavailable` in the time there was (`timeout` when the
+   * last attempt timed out); before any, the rate limit's queue (`rate_limited`) or too little time (`timeout`).
+   */
+  private pastDeadline(
+    deadline: number | undefined,
+    endpoint: LlmEndpoint,
+    waitMs: number,
+    charge: number,
+    lastError: LlmError | undefined,
+  ): LlmError | undefined {
+    if (deadline === undefined) return undefined;
+    const leftMs = deadline - this.now();
+    const durationMs = Math.min(endpoint.averageLatencyMs, this.timeoutFor(charge));
+    if (waitMs + durationMs <= leftMs) return undefined;
+    const kind: LlmErrorKind = lastError
+      ? lastError.kind === 'timeout'
+        ? 'timeout'
+        : 'unavailable'
+      : waitMs > 0
+        ? 'rate_limited'
+        : 'timeout';
+    if (kind !== 'timeout') this.rejected(kind === 'rate_limited' ? 'rate_limited' : 'unavailable');
+    const why = lastError ? `; last failure: ${lastError.message}` : '';
+    return new LlmError(
+      kind,
+      `LLM ${lastError ? 'retry' : 'request'} not started: at ${endpoint.name} it would start in about ${Math.ceil(waitMs)} ms and take about ${Math.ceil(durationMs)} ms, past the caller's deadline (${Math.max(0, Math.floor(leftMs))} ms left)${why}`,
+      {
+        code: deadlineExceededCode,
+        ...(lastError?.status !== undefined ? { status: lastError.status } : {}),
+        ...(waitMs > 0 ? { retryAfterMs: Math.ceil(waitMs) } : {}),
+      },
+    );
   }
 
   /** Whether another endpoint than `endpoint` could take a request of `tokens` now. */
@@ -494,6 +595,7 @@ export class OpenAiClassifier implements Classifier {
     mode: ResponseFormatMode,
     prompt: Prompt,
     schema: Record<string, unknown>,
+    outputTokens: number,
   ): ChatCompletionCreateParamsNonStreaming {
     const { config } = this;
     const body: ChatCompletionCreateParamsNonStreaming = {
@@ -509,7 +611,8 @@ export class OpenAiClassifier implements Classifier {
           : { type: 'json_object' },
     };
     if (config.temperature !== null) body.temperature = config.temperature;
-    if (config.max_output_tokens !== undefined) body.max_completion_tokens = config.max_output_tokens;
+    // Always capped: unbounded output costs and takes time, and Azure reserves the whole context without it.
+    body[endpoint.outputLimitParameter] = outputTokens;
     if (config.prompt_cache_key !== undefined) body.prompt_cache_key = config.prompt_cache_key;
     return body;
   }
@@ -524,14 +627,20 @@ export class OpenAiClassifier implements Classifier {
     );
   }
 
-  private estimateOutputTokens(taxonomy: Taxonomy, items: number): number {
-    let perItem = this.outputTokensPerItem.get(taxonomy.version);
+  /**
+   * The output cap of a batch: `max_output_tokens`, else the batch's longest possible answer, items ×
+   * (`output_tokens_per_item` or the longest answer the taxonomy allows per item) + `extra_output_tokens`.
+   * It is sent, and charged to the rate limiter and budget.
+   */
+  private outputCap(taxonomy: Taxonomy, items: number): number {
+    if (this.config.max_output_tokens !== undefined) return this.config.max_output_tokens;
+    let perItem = this.config.output_tokens_per_item ?? this.outputTokensPerItem.get(taxonomy.version);
     if (perItem === undefined) {
       perItem = maxOutputTokensPerItem(taxonomy);
       if (this.outputTokensPerItem.size > 16) this.outputTokensPerItem.clear();
       this.outputTokensPerItem.set(taxonomy.version, perItem);
     }
-    return perItem * items + 16;
+    return perItem * items + this.config.extra_output_tokens;
   }
 
   private circuitChanged(endpoint: string, state: CircuitState, reason: string): void {

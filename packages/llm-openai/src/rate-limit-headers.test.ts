@@ -58,6 +58,8 @@ describe('parseRetryAfterMs', () => {
       parseRetryAfterMs(new Headers(), 'Limit 200000, Used 195869, Requested 4412. Please try again in 84ms.'),
     ).toBe(84);
     expect(parseRetryAfterMs(undefined, 'Please try again in 1m30.5s.')).toBe(90_500);
+    expect(parseRetryAfterMs(new Headers(), 'Rate limit exceeded. Please try again in 59 seconds.')).toBe(59_000);
+    expect(parseRetryAfterMs(new Headers(), 'Too many requests, try again in 1 minute.')).toBe(60_000);
     expect(
       parseRetryAfterMs(
         new Headers(),
@@ -66,16 +68,14 @@ describe('parseRetryAfterMs', () => {
     ).toBe(37_000);
   });
 
-  it('uses the reset of an exhausted window last', () => {
+  it('does not take the reset of an exhausted window (time to a full bucket) as a hint', () => {
     const headers = new Headers({
       'x-ratelimit-remaining-requests': '0',
       'x-ratelimit-reset-requests': '12ms',
-      'x-ratelimit-remaining-tokens': '10',
+      'x-ratelimit-remaining-tokens': '0',
       'x-ratelimit-reset-tokens': '6m0s',
     });
-    expect(parseRetryAfterMs(headers)).toBe(12);
-    expect(
-      parseRetryAfterMs(new Headers({ 'x-ratelimit-remaining-tokens': '10', 'x-ratelimit-reset-tokens': '6m0s' })),
-    ).toBeUndefined();
+    expect(parseRetryAfterMs(headers)).toBeUndefined();
+    expect(parseRetryAfterMs(headers, 'Rate limit reached. Please try again in 84ms.')).toBe(84);
   });
 });

@@ -1,4 +1,5 @@
 import { parseGoDuration } from './go-duration.js';
+import { parseRetryHintText } from './retry-hint-text.js';
 
 /** A response's headers: fetch `Headers`, or a plain record such as Node's incoming headers. */
 export type HeadersLike = Headers | Record<string, string | string[] | undefined>;
@@ -48,14 +49,12 @@ export function parseRateLimitHeaders(headers: HeadersLike): RateLimitInfo {
   return { requests: parseWindow(headers, 'requests'), tokens: parseWindow(headers, 'tokens') };
 }
 
-const tryAgainPattern = /try again in\s+((?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)/i;
-const retryAfterSecondsPattern = /retry after\s+(\d+(?:\.\d+)?)\s*seconds?/i;
-
 /**
- * How long a rate-limited (or overloaded) endpoint asks us to wait, in milliseconds, from the most
- * precise source present: `retry-after-ms` (Azure), `retry-after` (seconds or an HTTP date), the
- * "Please try again in 1.2s" / "Please retry after 37 seconds" text of the error message, and
- * finally the reset time of an exhausted `x-ratelimit-*` window.
+ * How long a rate-limited (or overloaded) endpoint explicitly asks us to wait, in milliseconds, from the
+ * most precise source present: `retry-after-ms` (Azure), `retry-after` (seconds or an HTTP date), then
+ * the "Please try again in 1.2s" / "in 59 seconds" / "Please retry after 37 seconds" text of the error
+ * message. The `x-ratelimit-reset-*` headers are not a hint: they give the time until the bucket is
+ * full, not until one request fits (see `estimateRateLimitWaitMs`).
  */
 export function parseRetryAfterMs(
   headers: HeadersLike | undefined,
@@ -73,19 +72,5 @@ export function parseRetryAfterMs(
       if (Number.isFinite(date)) return Math.max(0, date - now);
     }
   }
-  if (message) {
-    const tryAgain = tryAgainPattern.exec(message);
-    const hinted = tryAgain ? parseGoDuration(tryAgain[1] as string) : undefined;
-    if (hinted !== undefined) return hinted;
-    const retryAfterText = retryAfterSecondsPattern.exec(message);
-    if (retryAfterText) return Number(retryAfterText[1]) * 1000;
-  }
-  if (headers) {
-    const limits = parseRateLimitHeaders(headers);
-    const exhausted = [limits.requests, limits.tokens].filter(
-      (window) => window.remaining === 0 && window.resetMs !== undefined,
-    );
-    if (exhausted.length > 0) return Math.max(...exhausted.map((window) => window.resetMs as number));
-  }
-  return undefined;
+  return message ? parseRetryHintText(message) : undefined;
 }

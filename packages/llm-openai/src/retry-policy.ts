@@ -30,13 +30,20 @@ export class RetryPolicy {
     this.random = options.random ?? Math.random;
   }
 
-  /** The wait before the next attempt after `attempt` failed with `error`, or undefined to give up. */
-  delayFor(error: LlmError, attempt: number): number | undefined {
+  /**
+   * The wait before the next attempt after `attempt` failed with `error`, or undefined to give up.
+   * `retryAfterMs` is what the server asked for, or an estimate standing in for it (default: the error's).
+   */
+  delayFor(
+    error: LlmError,
+    attempt: number,
+    retryAfterMs: number | undefined = error.retryAfterMs,
+  ): number | undefined {
     if (!error.retryable || attempt >= this.options.maxAttempts) return undefined;
-    if (error.retryAfterMs !== undefined && error.retryAfterMs > 0) {
-      if (error.retryAfterMs > this.options.maxRetryDelayMs) return undefined;
+    if (retryAfterMs !== undefined && retryAfterMs > 0) {
+      if (retryAfterMs > this.options.maxRetryDelayMs) return undefined;
       // A little on top, so callers told the same delay do not all come back at once.
-      return error.retryAfterMs + this.random() * Math.min(250, error.retryAfterMs * 0.1);
+      return retryAfterMs + this.random() * Math.min(250, retryAfterMs * 0.1);
     }
     const backoff = Math.min(this.options.maxBackoffMs, this.options.initialBackoffMs * 2 ** (attempt - 1));
     return backoff * (0.5 + this.random() * 0.5);

@@ -1,14 +1,21 @@
 import type { Meter } from '@semtel/component';
-import type { LlmObserver } from '@semtel/llm-openai';
+import type { LlmObserver, LlmOrchestratorSnapshot } from '@semtel/llm-openai';
 
 const requestBucketsSeconds = [0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64];
 const circuitStates = ['closed', 'half_open', 'open'] as const;
+type Snapshot = () => LlmOrchestratorSnapshot | undefined;
 
 /**
  * Bridges the LLM client's observer hooks to the service's Prometheus meter: llm-openai may not
  * depend on the component package, so the service translates. No content and no credentials pass.
+ * The state gauges (concurrency limits, circuits, queues, budgets) are read from `snapshot` at every
+ * scrape, so they are there from the start rather than after their first change; `snapshot` may
+ * return undefined while the client is being built.
  */
-export function createLlmMetricsObserver(meter: Meter): LlmObserver {
+export function createLlmMetricsObserver(
+  meter: Meter,
+  snapshot: () => LlmOrchestratorSnapshot | undefined,
+): LlmObserver {
   const requests = meter.counter('semtel_llm_requests_total', 'LLM requests (HTTP attempts) by endpoint and outcome', [
     'endpoint',
     'outcome',
@@ -34,17 +41,7 @@ export function createLlmMetricsObserver(meter: Meter): LlmObserver {
   const rateLimited = meter.counter('semtel_llm_rate_limited_total', 'LLM responses answered 429 rate limited', [
     'endpoint',
   ]);
-  const concurrency = meter.gauge('semtel_llm_concurrency_limit', 'Adaptive concurrency limit per endpoint', [
-    'endpoint',
-  ]);
-  const circuit = meter.gauge('semtel_llm_circuit_state', '1 for the state each endpoint circuit is in', [
-    'endpoint',
-    'state',
-  ]);
-  const budgetTokens = meter.gauge('semtel_llm_budget_remaining_tokens', 'Tokens left in the budget window', [
-    'window',
-  ]);
-  const budgetCost = meter.gauge('semtel_llm_budget_remaining_usd', 'USD left in the budget window', ['window']);
+  observeSnapshot(meter, snapshot);
   const alerts = meter.counter('semtel_llm_alerts_total', 'Endpoints taken out of rotation (quota, credentials)', [
     'endpoint',
     'kind',
@@ -66,18 +63,6 @@ export function createLlmMetricsObserver(meter: Meter): LlmObserver {
       }
       if (event.costUsd !== undefined) cost.add(event.costUsd, { endpoint: event.endpoint });
     },
-    onConcurrencyLimit(endpoint, limit) {
-      concurrency.set(limit, { endpoint });
-    },
-    onCircuitState(endpoint, state) {
-      for (const candidate of circuitStates) circuit.set(candidate === state ? 1 : 0, { endpoint, state: candidate });
-    },
-    onBudget(remaining) {
-      for (const window of remaining) {
-        if (window.tokens !== undefined) budgetTokens.set(window.tokens, { window: window.window });
-        if (window.costUsd !== undefined) budgetCost.set(window.costUsd, { window: window.window });
-      }
-    },
     onAlert(alert) {
       alerts.add(1, { endpoint: alert.endpoint, kind: alert.kind });
     },
@@ -85,4 +70,56 @@ export function createLlmMetricsObserver(meter: Meter): LlmObserver {
       rejected.add(1, { reason });
     },
   };
+}
+
+/** Observable gauges over the client's state, one series per endpoint (and per budget window). */
+function observeSnapshot(meter: Meter, snapshot: Snapshot): void {
+  const endpoints = (): LlmOrchestratorSnapshot['endpoints'] => snapshot()?.endpoints ?? [];
+  meter.observableGauge(
+    'semtel_llm_concurrency_limit',
+    'Adaptive (AIMD) concurrency limit per endpoint',
+    ['endpoint'],
+    (observe) => {
+      for (const endpoint of endpoints()) observe(endpoint.concurrencyLimit, { endpoint: endpoint.name });
+    },
+  );
+  meter.observableGauge(
+    'semtel_llm_in_flight_requests',
+    'LLM requests in flight per endpoint',
+    ['endpoint'],
+    (observe) => {
+      for (const endpoint of endpoints()) observe(endpoint.inFlight, { endpoint: endpoint.name });
+    },
+  );
+  meter.observableGauge(
+    'semtel_llm_queue_depth',
+    'Requests waiting in the LLM client per endpoint, for a concurrency slot or rate-limit capacity',
+    ['endpoint'],
+    (observe) => {
+      for (const endpoint of endpoints()) observe(endpoint.queued, { endpoint: endpoint.name });
+    },
+  );
+  meter.observableGauge(
+    'semtel_llm_circuit_state',
+    '1 for the state each endpoint circuit is in, 0 for the others',
+    ['endpoint', 'state'],
+    (observe) => {
+      for (const endpoint of endpoints())
+        for (const state of circuitStates)
+          observe(endpoint.circuit === state ? 1 : 0, { endpoint: endpoint.name, state });
+    },
+  );
+  meter.observableGauge(
+    'semtel_llm_budget_remaining_tokens',
+    'Tokens left in the budget window (reservations of requests in flight count as spent)',
+    ['window'],
+    (observe) => {
+      for (const window of snapshot()?.budget ?? [])
+        if (window.tokens !== undefined) observe(window.tokens, { window: window.window });
+    },
+  );
+  meter.observableGauge('semtel_llm_budget_remaining_usd', 'USD left in the budget window', ['window'], (observe) => {
+    for (const window of snapshot()?.budget ?? [])
+      if (window.costUsd !== undefined) observe(window.costUsd, { window: window.window });
+  });
 }

@@ -45,12 +45,15 @@ export function createSemanticProcessorWithLlm(environment: Environment): Proces
     createLlmClassifier: (config, telemetry, sharedState) => {
       const effective = config ?? llmConfigFromEnvironment(environment);
       if (effective === undefined) return undefined;
-      return new OpenAiClassifier(effective, {
-        observer: createLlmMetricsObserver(telemetry.meter),
+      // The gauges read the client's state at each scrape, from the moment it exists.
+      let classifier: OpenAiClassifier | undefined = undefined;
+      classifier = new OpenAiClassifier(effective, {
+        observer: createLlmMetricsObserver(telemetry.meter, () => classifier?.snapshot()),
         // The component logger is pino's, which has the (object, message) form the client uses.
         logger: telemetry.logger,
         ...(sharedState?.rateLimiter ? { sharedRateLimiter: sharedState.rateLimiter } : {}),
       });
+      return classifier;
     },
   }) as ProcessorFactory<unknown>;
 }

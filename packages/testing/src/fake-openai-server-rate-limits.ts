@@ -2,6 +2,11 @@
 export interface FakeRateLimits {
   requestsPerMinute?: number;
   tokensPerMinute?: number;
+  /**
+   * Send the `x-ratelimit-*` headers (default true). `false` enforces the limits all the same, as the
+   * endpoints that answer without those headers do, so clients must keep count themselves.
+   */
+  headers?: boolean;
 }
 
 export type RateLimitVerdict =
@@ -53,17 +58,20 @@ class TokenBucket {
 
 /**
  * RPM and TPM enforcement with the `x-ratelimit-*` headers OpenAI sends. A request is charged
- * its prompt tokens plus its `max_tokens`, when it arrives. Rejected requests are not charged,
- * which is kinder than OpenAI (it counts failed requests) and keeps tests from spiralling.
+ * its prompt tokens plus its `max_tokens` (`max_completion_tokens`), when it arrives, and keeps that
+ * charge however few tokens the answer uses, as OpenAI and Azure count it. Rejected requests are not
+ * charged, which is kinder than OpenAI (it counts failed requests) and keeps tests from spiralling.
  */
 export class FakeRateLimiter {
   private readonly requests: TokenBucket | undefined;
   private readonly tokens: TokenBucket | undefined;
+  private readonly sendHeaders: boolean;
 
   constructor(
     limits: FakeRateLimits,
     private readonly now: () => number = Date.now,
   ) {
+    this.sendHeaders = limits.headers ?? true;
     const start = now();
     this.requests = limits.requestsPerMinute ? new TokenBucket(limits.requestsPerMinute, start) : undefined;
     this.tokens = limits.tokensPerMinute ? new TokenBucket(limits.tokensPerMinute, start) : undefined;
@@ -83,10 +91,11 @@ export class FakeRateLimiter {
     return { allowed: true };
   }
 
-  /** The headers OpenAI puts on every response. */
+  /** The headers OpenAI puts on every response (none when `headers: false`). */
   headers(): Record<string, string> {
     const now = this.now();
     const headers: Record<string, string> = {};
+    if (!this.sendHeaders) return headers;
     if (this.requests) {
       headers['x-ratelimit-limit-requests'] = String(this.requests.limit);
       headers['x-ratelimit-remaining-requests'] = String(Math.max(0, this.requests.remaining(now)));

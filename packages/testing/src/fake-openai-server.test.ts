@@ -311,6 +311,35 @@ describe('FakeOpenAiServer faults', () => {
     expect(record?.receivedAt).toBeGreaterThan(0);
   });
 
+  it('enforces limits without x-ratelimit-* headers when told, charging max_tokens like max_completion_tokens', async () => {
+    await start({ faults: { rateLimits: { tokensPerMinute: 1000, headers: false } } });
+    const first = await post('/v1/chat/completions', chatBody({ max_tokens: 600 }));
+    expect(first.status).toBe(200);
+    expect([...first.headers.keys()].filter((name) => name.startsWith('x-ratelimit-'))).toEqual([]);
+    const usage = ((await first.json()) as ChatCompletion).usage;
+    expect(server?.requests[0]?.chargedTokens).toBe(usage.prompt_tokens + 600);
+    // The unused part of the 600 stays charged: the next request of the same size does not fit.
+    const second = await post('/v1/chat/completions', chatBody({ max_tokens: 600 }));
+    expect(second.status).toBe(429);
+    expect([...second.headers.keys()].filter((name) => name.startsWith('x-ratelimit-'))).toEqual([]);
+  });
+
+  it('leaves "try again in" out of a 429 message when told, so only the headers say how long', async () => {
+    await start();
+    server?.enqueue({
+      kind: 'rate_limited',
+      type: 'tokens',
+      retryAfterMs: 360_000,
+      retryAfterHeader: 'none',
+      messageHint: false,
+    });
+    const limited = await post('/v1/chat/completions', chatBody());
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBeNull();
+    expect(limited.headers.get('x-ratelimit-reset-tokens')).toBe('6m0s');
+    expect(((await limited.json()) as { error: { message: string } }).error.message).not.toMatch(/try again/i);
+  });
+
   it('refuses a request larger than the whole tokens-per-minute limit', async () => {
     await start({ faults: { rateLimits: { tokensPerMinute: 50 } } });
     const response = await post('/v1/chat/completions', chatBody());

@@ -14,7 +14,8 @@ export type FakeOpenAiBehaviour =
   /**
    * 429 `rate_limit_exceeded` with a "Please try again in …" message. `retryAfterHeader` picks how the
    * delay is also sent: `seconds` (`retry-after`, rounded up, as OpenAI), `milliseconds` (`retry-after-ms`,
-   * as Azure), `both` or `none`. `rateLimitHeaders` adds `x-ratelimit-*` (default true).
+   * as Azure), `both` or `none`. `rateLimitHeaders` adds `x-ratelimit-*` (default true); `messageHint:
+   * false` leaves "try again in" out of the message, so only the headers describe the wait.
    */
   | {
       kind: 'rate_limited';
@@ -22,6 +23,7 @@ export type FakeOpenAiBehaviour =
       retryAfterMs?: number;
       retryAfterHeader?: 'seconds' | 'milliseconds' | 'both' | 'none';
       rateLimitHeaders?: boolean;
+      messageHint?: boolean;
     }
   /** 429 with `insufficient_quota`: billing, must not be retried. */
   | { kind: 'insufficient_quota' }
@@ -535,7 +537,7 @@ export class FakeOpenAiServer {
       429,
       'rate_limited',
       {
-        message: `Rate limit reached for ${model} in organization ${organization} on ${unit}. Please try again in ${formatGoDuration(retryAfterMs)}. Visit https://platform.openai.com/account/rate-limits to learn more.`,
+        message: `Rate limit reached for ${model} in organization ${organization} on ${unit}.${behaviour.messageHint === false ? '' : ` Please try again in ${formatGoDuration(retryAfterMs)}.`} Visit https://platform.openai.com/account/rate-limits to learn more.`,
         type,
         param: null,
         code: 'rate_limit_exceeded',
