@@ -4,7 +4,7 @@ import type { LogsConsumer, TracesConsumer } from '@semtel/component';
 import { noopTelemetry } from '@semtel/component';
 import type { KeyValue, LogRecord, Logs, Span, Traces } from '@semtel/pdata';
 import { createLogRecord, createResource, createScope, createSpan, getAttribute, SpanKind } from '@semtel/pdata';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SemanticProcessorSettings } from './semantic-processor.js';
 import { SemanticProcessor } from './semantic-processor.js';
 
@@ -100,6 +100,27 @@ function chatSpan(userText: string, traceId = id(16), extra: KeyValue[] = []): S
       ...extra,
     ],
   });
+}
+
+/** A span as @opentelemetry/instrumentation-openai sends it: no content, which comes as log records. */
+function logBasedSpan(traceId = id(16), spanId = id(8), extra: KeyValue[] = []): Span {
+  return createSpan({
+    traceId,
+    spanId,
+    name: 'chat gpt-4o-mini',
+    kind: SpanKind.CLIENT,
+    attributes: [
+      { key: 'gen_ai.operation.name', value: 'chat' },
+      { key: 'gen_ai.system', value: 'openai' },
+      { key: 'gen_ai.request.model', value: 'gpt-4o-mini' },
+      ...extra,
+    ],
+  });
+}
+
+/** Lets the release flush (scheduled with setImmediate) and its forwarding run. */
+async function settle(): Promise<void> {
+  for (let turn = 0; turn < 5; turn += 1) await new Promise((resolve) => setImmediate(resolve));
 }
 
 function plainSpan(): Span {
@@ -508,6 +529,24 @@ describe('SemanticProcessor', () => {
     await processor.consumeTraces(traces([plainSpan(), span]));
     expect(getAttribute(span.attributes, 'semtel.status')).toBe('classified');
     expect(sink.spans()).toHaveLength(2);
+  });
+
+  it('never holds a span waiting for its log events past max_hold, even with a longer join_wait', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const classifier = new RecordingClassifier();
+      const { processor, sink } = createProcessor(classifier, { joinWaitMs: 10_000, maxHoldMs: 300 });
+      const span = logBasedSpan();
+      await processor.consumeTraces(traces([span], '@opentelemetry/instrumentation-openai'));
+      await settle();
+      expect(sink.spans()).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(300);
+      await settle();
+      expect(sink.spans()).toEqual([span]);
+      expect(getAttribute(span.attributes, 'semtel.status')).toBe('skipped_no_content');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('passes spans labelled upstream through untouched', async () => {

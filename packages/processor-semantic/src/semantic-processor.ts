@@ -272,7 +272,9 @@ export class SemanticProcessor implements Processor {
       this.settings.joinWaitMs > 0 &&
       this.mayGetContentFromLogs(span, scopeSpans, now)
     ) {
-      const heldSpan = this.hold(span, resourceSpans, scopeSpans, now, this.settings.joinWaitMs);
+      // The join wait is part of the hold, so it ends by max_hold at the latest.
+      const joinWaitMs = Math.min(this.settings.joinWaitMs, this.settings.maxHoldMs);
+      const heldSpan = this.hold(span, resourceSpans, scopeSpans, now, joinWaitMs);
       heldSpan.eventKey = eventKey;
       this.waitingForEvents.set(eventKey, heldSpan);
       return heldSpan;
