@@ -118,6 +118,54 @@ function logBasedSpan(traceId = id(16), spanId = id(8), extra: KeyValue[] = []):
   });
 }
 
+/** What a span of logBasedSpan shows once the model answered. */
+const responseAttributes: KeyValue[] = [
+  { key: 'gen_ai.response.id', value: 'chatcmpl-1' },
+  { key: 'gen_ai.response.finish_reasons', value: ['stop'] },
+  { key: 'gen_ai.usage.input_tokens', value: 20n },
+  { key: 'gen_ai.usage.output_tokens', value: 5n },
+];
+
+function userMessageRecord(traceId: string, spanId: string, text: string): LogRecord {
+  return createLogRecord({
+    traceId,
+    spanId,
+    eventName: 'gen_ai.user.message',
+    attributes: [{ key: 'gen_ai.system', value: 'openai' }],
+    body: { kvlist: [{ key: 'content', value: text }] },
+  });
+}
+
+function choiceRecord(traceId: string, spanId: string, text: string): LogRecord {
+  return createLogRecord({
+    traceId,
+    spanId,
+    eventName: 'gen_ai.choice',
+    attributes: [{ key: 'gen_ai.system', value: 'openai' }],
+    body: {
+      kvlist: [
+        { key: 'index', value: 0n },
+        { key: 'finish_reason', value: 'stop' },
+        { key: 'message', value: { kvlist: [{ key: 'content', value: text }] } },
+      ],
+    },
+  });
+}
+
+function logsOf(records: LogRecord[]): Logs {
+  return {
+    resourceLogs: [
+      {
+        resource: createResource(),
+        schemaUrl: '',
+        scopeLogs: [
+          { scope: createScope('@opentelemetry/instrumentation-openai'), schemaUrl: '', logRecords: records },
+        ],
+      },
+    ],
+  };
+}
+
 /** Lets the release flush (scheduled with setImmediate) and its forwarding run. */
 async function settle(): Promise<void> {
   for (let turn = 0; turn < 5; turn += 1) await new Promise((resolve) => setImmediate(resolve));
@@ -547,6 +595,60 @@ describe('SemanticProcessor', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('waits for the gen_ai.choice record when the span reports an answer, whichever arrives first', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier, { joinWaitMs: 2000 });
+    // Turns first, then the span (with its response attributes), then the choice.
+    const logsFirst = { traceId: id(16), spanId: id(8) };
+    await processor.consumeLogs(logsOf([userMessageRecord(logsFirst.traceId, logsFirst.spanId, 'Name a red fruit')]));
+    const first = logBasedSpan(logsFirst.traceId, logsFirst.spanId, responseAttributes);
+    await processor.consumeTraces(traces([first], '@opentelemetry/instrumentation-openai'));
+    await processor.consumeLogs(logsOf([choiceRecord(logsFirst.traceId, logsFirst.spanId, 'A strawberry.')]));
+    // The span first, then the turns, then the choice.
+    const spanFirst = { traceId: id(16), spanId: id(8) };
+    const second = logBasedSpan(spanFirst.traceId, spanFirst.spanId, responseAttributes);
+    await processor.consumeTraces(traces([second], '@opentelemetry/instrumentation-openai'));
+    await processor.consumeLogs(logsOf([userMessageRecord(spanFirst.traceId, spanFirst.spanId, 'Name a green fruit')]));
+    await processor.consumeLogs(logsOf([choiceRecord(spanFirst.traceId, spanFirst.spanId, 'A lime.')]));
+    await sink.waitForSpans(2);
+    const transcripts = classifier.calls.flat().map((item) => item.transcript);
+    expect(transcripts).toHaveLength(2);
+    expect(transcripts.find((text) => text.includes('red fruit'))).toContain('assistant: A strawberry.');
+    expect(transcripts.find((text) => text.includes('green fruit'))).toContain('assistant: A lime.');
+    expect(getAttribute(first.attributes, 'semtel.status')).toBe('classified');
+    expect(getAttribute(second.attributes, 'semtel.status')).toBe('classified');
+  });
+
+  it('gives a log-borne interaction whose choice came late the content key of its other copies', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier, { joinWaitMs: 2000 });
+    const key = { traceId: id(16), spanId: id(8) };
+    await processor.consumeLogs(logsOf([userMessageRecord(key.traceId, key.spanId, 'Plan a picnic')]));
+    await processor.consumeTraces(
+      traces([logBasedSpan(key.traceId, key.spanId, responseAttributes)], '@opentelemetry/instrumentation-openai'),
+    );
+    await processor.consumeLogs(logsOf([choiceRecord(key.traceId, key.spanId, 'Here you go.')]));
+    await sink.waitForSpans(1);
+    // The same exchange with its content on the span (chatSpan answers "Here you go.").
+    const copy = chatSpan('Plan a picnic');
+    await processor.consumeTraces(traces([copy]));
+    await sink.waitForSpans(2);
+    expect(getAttribute(copy.attributes, 'semtel.status')).toBe('cached');
+    expect(classifier.calls.flat()).toHaveLength(1);
+  });
+
+  it('classifies with the turns alone when the choice never comes within join_wait', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier, { joinWaitMs: 100 });
+    const key = { traceId: id(16), spanId: id(8) };
+    await processor.consumeLogs(logsOf([userMessageRecord(key.traceId, key.spanId, 'Recommend a novel')]));
+    const span = logBasedSpan(key.traceId, key.spanId, responseAttributes);
+    await processor.consumeTraces(traces([span], '@opentelemetry/instrumentation-openai'));
+    await sink.waitForSpans(1);
+    expect(getAttribute(span.attributes, 'semtel.status')).toBe('classified');
+    expect(classifier.calls.flat().map((item) => item.transcript)).toEqual(['user: Recommend a novel']);
   });
 
   it('passes spans labelled upstream through untouched', async () => {

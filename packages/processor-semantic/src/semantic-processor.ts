@@ -9,6 +9,7 @@ import {
   interactionContentKey,
   isGenAiContentLogRecord,
   isGenAiSpan,
+  spanReportsResponse,
   stripSpanContent,
   strippedLogRecord,
 } from '@semtel/genai';
@@ -266,11 +267,12 @@ export class SemanticProcessor implements Processor {
       return true;
     }
     // Content may still come as log records (instrumentation-openai sends it only that way); a
-    // span with only its system instructions on it waits for the turns the same way.
+    // span with only its system instructions on it waits for the turns the same way, and one
+    // whose turns came as log records waits for the answer its span says was produced.
     if (
-      !hasConversation(interaction) &&
       this.settings.joinWaitMs > 0 &&
-      this.mayGetContentFromLogs(span, scopeSpans, now)
+      awaitsLogContent(span, interaction, buffered) &&
+      (hasConversation(interaction) || this.mayGetContentFromLogs(span, scopeSpans, now))
     ) {
       // The join wait is part of the hold, so it ends by max_hold at the latest.
       const joinWaitMs = Math.min(this.settings.joinWaitMs, this.settings.maxHoldMs);
@@ -343,8 +345,9 @@ export class SemanticProcessor implements Processor {
   }
 
   private tryJoin(heldSpan: HeldSpan, key: string): void {
-    const interaction = extractInteraction(heldSpan.span, heldSpan.scopeSpans.scope, this.events.peek(key));
-    if (interaction === undefined || !hasConversation(interaction)) return;
+    const joined = this.events.peek(key);
+    const interaction = extractInteraction(heldSpan.span, heldSpan.scopeSpans.scope, joined);
+    if (interaction === undefined || awaitsLogContent(heldSpan.span, interaction, joined)) return;
     this.beginClassification(heldSpan, key, interaction);
   }
 
@@ -641,6 +644,23 @@ export class SemanticProcessor implements Processor {
 /** True when the interaction has turns or output, not only system instructions. */
 function hasConversation(interaction: Interaction | undefined): boolean {
   return interaction !== undefined && (interaction.messages.length > 0 || interaction.output.length > 0);
+}
+
+/**
+ * Whether more of the interaction is still to come as log records: there are no turns yet, or the
+ * turns came as log records and the span says the model answered, but no answer was joined. Those
+ * records travel apart from the span (a separate exporter), so the answer often comes last;
+ * classifying without it would miss the output and give a content key other copies do not share.
+ */
+function awaitsLogContent(span: Span, interaction: Interaction | undefined, joined: LogRecord[] | undefined): boolean {
+  if (!hasConversation(interaction)) return true;
+  return (
+    interaction !== undefined &&
+    interaction.output.length === 0 &&
+    joined !== undefined &&
+    joined.length > 0 &&
+    spanReportsResponse(span)
+  );
 }
 
 /** A copy of the request whose GenAI content log records have lost their content; the rest is shared. */
