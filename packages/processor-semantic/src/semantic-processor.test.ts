@@ -16,6 +16,8 @@ class RecordingClassifier implements Classifier {
   /** Ids to leave out of the output, per call index. */
   omit: (call: number, item: ClassificationItem) => boolean = () => false;
   hang = false;
+  /** When set, answers only once this settles. */
+  gate: Promise<void> | undefined;
   failWith: Error | undefined;
 
   async classify(
@@ -26,6 +28,7 @@ class RecordingClassifier implements Classifier {
     const call = this.calls.length;
     this.calls.push(items);
     if (this.failWith) throw this.failWith;
+    if (this.gate) await this.gate;
     if (this.hang) {
       await new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted'))));
     }
@@ -263,6 +266,25 @@ describe('SemanticProcessor', () => {
     expect(getAttribute((later[2] as Span).attributes, 'semtel.status')).toBe('cached');
     expect(getAttribute((later[2] as Span).attributes, 'semtel.domain')).toBe('technology_and_computing');
     expect(classifier.calls.flat()).toHaveLength(1);
+  });
+
+  it('labels a copy that joined an in-flight job after its originator timed out as classified', async () => {
+    const classifier = new RecordingClassifier();
+    let open: () => void = () => {};
+    classifier.gate = new Promise<void>((resolve) => (open = resolve));
+    const { processor, sink } = createProcessor(classifier, { maxHoldMs: 300, requestTimeoutMs: 60_000 });
+    const originator = chatSpan('Suggest a name for a cat');
+    await processor.consumeTraces(traces([originator]));
+    await sink.waitForSpans(1);
+    expect(getAttribute(originator.attributes, 'semtel.status')).toBe('timeout');
+    expect(classifier.calls).toHaveLength(1);
+    const copy = chatSpan('Suggest a name for a cat');
+    await processor.consumeTraces(traces([copy]));
+    open();
+    await sink.waitForSpans(2);
+    expect(getAttribute(copy.attributes, 'semtel.status')).toBe('classified');
+    expect(getAttribute(copy.attributes, 'semtel.domain')).toBe('technology_and_computing');
+    expect(classifier.calls).toHaveLength(1);
   });
 
   it('releases a span at max_hold with status timeout when the classifier hangs', async () => {

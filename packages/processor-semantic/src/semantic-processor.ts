@@ -93,7 +93,7 @@ interface ClassificationJob {
   key: string;
   item: BatchItem;
   waiters: Set<HeldSpan>;
-  /** The span whose arrival started the job is `classified`; copies that joined are `cached`. */
+  /** The span whose arrival started the job is `classified`; copies that joined are `cached` (see complete). */
   originator: HeldSpan;
   attempts: number;
 }
@@ -539,8 +539,11 @@ export class SemanticProcessor implements Processor {
     }
     this.metrics.interaction(result.labels);
     const now = Date.now();
+    // The result is `classified` for the span it was computed for: the originator, or, when that one
+    // left already (at its max_hold), the earliest copy still waiting, which got it first-hand too.
+    const classifiedFor = job.waiters.has(job.originator) ? job.originator : job.waiters.values().next().value;
     for (const heldSpan of job.waiters) {
-      const status = heldSpan === job.originator ? SemanticStatus.classified : SemanticStatus.cached;
+      const status = heldSpan === classifiedFor ? SemanticStatus.classified : SemanticStatus.cached;
       this.label(heldSpan.span, result, status, now);
       this.release(heldSpan, undefined);
     }
