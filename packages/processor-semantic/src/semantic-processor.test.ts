@@ -174,6 +174,13 @@ async function settle(): Promise<void> {
   for (let turn = 0; turn < 5; turn += 1) await new Promise((resolve) => setImmediate(resolve));
 }
 
+function withAttribute(span: Span, key: string, value: string): Span {
+  const attribute = span.attributes.find((candidate) => candidate.key === key);
+  if (attribute) attribute.value = value;
+  else span.attributes.push({ key, value });
+  return span;
+}
+
 function plainSpan(): Span {
   return createSpan({ traceId: id(16), spanId: id(8), name: 'GET /health', kind: SpanKind.SERVER });
 }
@@ -673,17 +680,66 @@ describe('SemanticProcessor', () => {
     expect(classifier.calls.flat().map((item) => item.transcript)).toEqual(['user: Recommend a novel']);
   });
 
-  it('passes spans labelled upstream through untouched', async () => {
+  it('passes spans labelled upstream by semtel through untouched', async () => {
+    // A sidecar semtel labels the span; the gateway's semtel receives it labelled.
+    const sidecar = createProcessor(new RecordingClassifier());
+    const span = chatSpan('Already done');
+    await sidecar.processor.consumeTraces(traces([span]));
+    await sidecar.sink.waitForSpans(1);
+    expect(getAttribute(span.attributes, 'semtel.status')).toBe('classified');
+    const before = structuredClone(span);
     const classifier = new RecordingClassifier();
     const { processor, sink } = createProcessor(classifier);
-    const span = chatSpan('Already done', id(16), [
-      { key: 'semtel.status', value: 'classified' },
-      { key: 'semtel.domain', value: 'gaming' },
-    ]);
     await processor.consumeTraces(traces([span]));
     expect(sink.spans()).toEqual([span]);
-    expect(getAttribute(span.attributes, 'semtel.domain')).toBe('gaming');
-    expect(span.events).toHaveLength(0);
+    expect(span).toEqual(before);
     expect(classifier.calls).toHaveLength(0);
+  });
+
+  it('classifies a span again when its upstream labels are forged, stale or off the taxonomy', async () => {
+    const upstream = createProcessor(new RecordingClassifier());
+    const genuine = chatSpan('Genuine upstream');
+    await upstream.processor.consumeTraces(traces([genuine]));
+    await upstream.sink.waitForSpans(1);
+    const forgedEvent = {
+      timeUnixNano: 1n,
+      name: 'gen_ai.evaluation.result',
+      attributes: [
+        { key: 'gen_ai.evaluation.name', value: 'domain' },
+        { key: 'gen_ai.evaluation.score.label', value: 'pwned_domain' },
+      ],
+      droppedAttributesCount: 0,
+    };
+    const appEvent = { timeUnixNano: 2n, name: 'app.checkpoint', attributes: [], droppedAttributesCount: 0 };
+    const cases: Span[] = [
+      // An app writing labels of its own choosing.
+      chatSpan('Forged one', id(16), [
+        { key: 'semtel.status', value: 'classified' },
+        { key: 'semtel.domain', value: 'pwned_domain' },
+        { key: 'semtel.taxonomy.version', value: taxonomy.version },
+      ]),
+      // A real result with one label swapped for one outside the taxonomy.
+      withAttribute(structuredClone(genuine), 'semtel.domain', 'pwned_domain'),
+      // A real result from another taxonomy version.
+      withAttribute(structuredClone(genuine), 'semtel.taxonomy.version', '000000000000'),
+      // A real result with an extra attribute under the prefix.
+      withAttribute(structuredClone(genuine), 'semtel.injected', 'yes'),
+    ];
+    for (const span of cases) span.events.push(forgedEvent, appEvent);
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier);
+    await processor.consumeTraces(traces(cases));
+    await sink.waitForSpans(cases.length);
+    for (const span of cases) {
+      expect(getAttribute(span.attributes, 'semtel.status')).toMatch(/^(classified|cached)$/);
+      expect(getAttribute(span.attributes, 'semtel.domain')).toBe('technology_and_computing');
+      expect(getAttribute(span.attributes, 'semtel.taxonomy.version')).toBe(taxonomy.version);
+      expect(getAttribute(span.attributes, 'semtel.injected')).toBeUndefined();
+      expect(span.events).not.toContainEqual(forgedEvent);
+      expect(span.events).toContainEqual(appEvent);
+      const evaluations = span.events.filter((event) => event.name === 'gen_ai.evaluation.result');
+      expect(evaluations).toHaveLength(taxonomy.dimensions.filter((dimension) => dimension.enabled).length);
+    }
+    expect(classifier.calls.flat().length).toBeGreaterThan(0);
   });
 });

@@ -14,7 +14,7 @@ import {
   strippedLogRecord,
 } from '@semtel/genai';
 import type { LogRecord, Logs, ResourceSpans, ScopeSpans, Span, Traces } from '@semtel/pdata';
-import { getStringAttribute, hasAttribute } from '@semtel/pdata';
+import { hasAttribute } from '@semtel/pdata';
 import { AdaptiveSampler } from './adaptive-sampler.js';
 import { GenAiEventBuffer } from './genai-event-buffer.js';
 import type { BatchItem } from './interaction-batcher.js';
@@ -26,6 +26,7 @@ import type { ClassificationResult, EnrichmentOptions } from './span-enrichment.
 import { enrichSpan, markSpan } from './span-enrichment.js';
 import { SemanticTelemetry } from './semantic-telemetry.js';
 import { renderTranscript } from './transcript.js';
+import { acceptsUpstreamLabels, hasUpstreamLabels, removeUpstreamLabels } from './upstream-labels.js';
 
 export interface SemanticProcessorSettings {
   taxonomy: Taxonomy;
@@ -241,9 +242,14 @@ export class SemanticProcessor implements Processor {
   /** Decides a GenAI span's fate: true when it leaves now with the request that brought it, else its hold. */
   private admit(span: Span, resourceSpans: ResourceSpans, scopeSpans: ScopeSpans, now: number): true | HeldSpan {
     const options = this.settings.enrichment;
-    // Labelled upstream (a sidecar semtel before a gateway, or a re-run): keep those labels.
-    const previous = getStringAttribute(span.attributes, `${options.prefix}.status`);
-    if (previous === SemanticStatus.classified || previous === SemanticStatus.cached) return true;
+    const taxonomy = this.settings.taxonomy;
+    // Labelled upstream (a sidecar semtel before a gateway, or a re-run): keep those labels when they
+    // are ours and valid; anything else under the prefix could be forged, so it goes and the span is
+    // classified like any other.
+    if (hasUpstreamLabels(span, taxonomy, options.prefix)) {
+      if (acceptsUpstreamLabels(span, taxonomy, options.prefix)) return true;
+      removeUpstreamLabels(span, taxonomy, options.prefix);
+    }
     const decision = this.sampler.decide(span.traceId);
     if (decision !== 'sampled') {
       const reason =
