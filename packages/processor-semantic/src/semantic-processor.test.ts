@@ -181,6 +181,11 @@ function withAttribute(span: Span, key: string, value: string): Span {
   return span;
 }
 
+/** A trace id that sampling at ratio 0.5 leaves out: its rightmost 56 bits start with an 0xf nibble. */
+function traceIdSampledOutAtHalf(): string {
+  return `${'0'.repeat(18)}f${id(7).slice(1)}`;
+}
+
 function plainSpan(): Span {
   return createSpan({ traceId: id(16), spanId: id(8), name: 'GET /health', kind: SpanKind.SERVER });
 }
@@ -678,6 +683,55 @@ describe('SemanticProcessor', () => {
     await sink.waitForSpans(1);
     expect(getAttribute(span.attributes, 'semtel.status')).toBe('classified');
     expect(classifier.calls.flat().map((item) => item.transcript)).toEqual(['user: Recommend a novel']);
+  });
+
+  it('buffers no log content of traces the configured ratio samples out', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier, { samplingRatio: 0.5, joinWaitMs: 100 });
+    // Sampled in at 0.5 (the low trace-id bits are small), and its content arrives first.
+    const kept = { traceId: id(16), spanId: id(8) };
+    await processor.consumeLogs(logsOf([userMessageRecord(kept.traceId, kept.spanId, 'Teach me to juggle')]));
+    // Then more content than the buffer has room for, all of traces that will be sampled out.
+    await processor.consumeLogs(
+      logsOf(
+        Array.from({ length: 1000 }, () =>
+          userMessageRecord(traceIdSampledOutAtHalf(), id(8), 'content nobody will read'),
+        ),
+      ),
+    );
+    const span = logBasedSpan(kept.traceId, kept.spanId);
+    await processor.consumeTraces(traces([span], '@opentelemetry/instrumentation-openai'));
+    await sink.waitForSpans(1);
+    expect(getAttribute(span.attributes, 'semtel.status')).toBe('classified');
+    expect(classifier.calls.flat().map((item) => item.transcript)).toEqual(['user: Teach me to juggle']);
+  });
+
+  it('drops the buffered content of spans that leave at once, so it cannot push out content others wait for', async () => {
+    const classifier = new RecordingClassifier();
+    let open: () => void = () => {};
+    classifier.gate = new Promise<void>((resolve) => (open = resolve));
+    const { processor, sink } = createProcessor(classifier, { maxHeldSpans: 1, joinWaitMs: 100 });
+    const kept = { traceId: id(16), spanId: id(8) };
+    await processor.consumeLogs(logsOf([userMessageRecord(kept.traceId, kept.spanId, 'Teach me to whistle')]));
+    // One span fills the hold buffer; the next ones are refused, their content already buffered.
+    await processor.consumeTraces(traces([chatSpan('Occupies the only hold slot')]));
+    // As an app sends them: each call's content, then its span.
+    for (let call = 0; call < 1000; call += 1) {
+      const key = { traceId: id(16), spanId: id(8) };
+      await processor.consumeLogs(logsOf([userMessageRecord(key.traceId, key.spanId, 'refused at the door')]));
+      await processor.consumeTraces(
+        traces([logBasedSpan(key.traceId, key.spanId)], '@opentelemetry/instrumentation-openai'),
+      );
+    }
+    expect(sink.spans()).toHaveLength(1000);
+    expect(sink.spans().every((span) => getAttribute(span.attributes, 'semtel.status') === 'unavailable')).toBe(true);
+    open();
+    await sink.waitForSpans(1001);
+    const span = logBasedSpan(kept.traceId, kept.spanId);
+    await processor.consumeTraces(traces([span], '@opentelemetry/instrumentation-openai'));
+    await sink.waitForSpans(1002);
+    expect(getAttribute(span.attributes, 'semtel.status')).toBe('classified');
+    expect(classifier.calls.flat().map((item) => item.transcript)).toContain('user: Teach me to whistle');
   });
 
   it('passes spans labelled upstream by semtel through untouched', async () => {

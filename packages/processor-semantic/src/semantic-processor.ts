@@ -9,6 +9,7 @@ import {
   interactionContentKey,
   isGenAiContentLogRecord,
   isGenAiSpan,
+  spanEventKey,
   spanReportsResponse,
   stripSpanContent,
   strippedLogRecord,
@@ -133,7 +134,10 @@ export class SemanticProcessor implements Processor {
     private readonly next: { traces?: TracesConsumer; logs?: LogsConsumer },
     private readonly telemetry: TelemetrySettings,
   ) {
-    this.events = new GenAiEventBuffer(Math.max(1000, settings.maxHeldSpans), Math.max(60_000, settings.maxHoldMs));
+    this.events = new GenAiEventBuffer({
+      maxKeys: Math.max(1000, settings.maxHeldSpans),
+      ttlMs: Math.max(60_000, settings.maxHoldMs),
+    });
     this.cache = new ResultCache(settings.cache.maxEntries, settings.cache.ttlMs);
     this.batcher = new InteractionBatcher({
       maxTokens: Math.max(256, settings.batch.maxTokens - settings.instructionTokens),
@@ -223,6 +227,9 @@ export class SemanticProcessor implements Processor {
         for (const record of scopeLogs.logRecords) {
           const key = genAiEventSpanKey(record);
           if (key === undefined) continue;
+          // Its span will be sampled out whenever it comes (the configured ratio decides on the trace
+          // id alone; the adaptive one may have risen by then), so its content would never be read.
+          if (this.sampler.decide(record.traceId.toLowerCase()) === 'configured_out') continue;
           const records = byKey.get(key);
           if (records) records.push(record);
           else byKey.set(key, [record]);
@@ -241,6 +248,21 @@ export class SemanticProcessor implements Processor {
 
   /** Decides a GenAI span's fate: true when it leaves now with the request that brought it, else its hold. */
   private admit(span: Span, resourceSpans: ResourceSpans, scopeSpans: ScopeSpans, now: number): true | HeldSpan {
+    const eventKey = spanEventKey(span);
+    const admitted = this.chooseFate(span, eventKey, resourceSpans, scopeSpans, now);
+    // Content buffered for the span is read by now, unless the span waits for more of it: on every
+    // other path it goes, so it cannot linger to the TTL and push out content other spans wait for.
+    if (admitted === true || admitted.eventKey === undefined) this.events.take(eventKey);
+    return admitted;
+  }
+
+  private chooseFate(
+    span: Span,
+    eventKey: string,
+    resourceSpans: ResourceSpans,
+    scopeSpans: ScopeSpans,
+    now: number,
+  ): true | HeldSpan {
     const options = this.settings.enrichment;
     const taxonomy = this.settings.taxonomy;
     // Labelled upstream (a sidecar semtel before a gateway, or a re-run): keep those labels when they
@@ -260,7 +282,6 @@ export class SemanticProcessor implements Processor {
       this.metrics.status(SemanticStatus.sampledOut);
       return true;
     }
-    const eventKey = `${span.traceId}:${span.spanId}`;
     const buffered = this.events.peek(eventKey);
     const interaction = extractInteraction(span, scopeSpans.scope, buffered);
     if (this.stopping || this.held.size >= this.settings.maxHeldSpans) {
@@ -292,7 +313,6 @@ export class SemanticProcessor implements Processor {
       this.metrics.status(SemanticStatus.skippedNoContent);
       return true;
     }
-    if (buffered !== undefined) this.events.take(eventKey);
     const cached = this.cache.get(interactionContentKey(interaction));
     if (cached) {
       this.label(span, cached, SemanticStatus.cached, now);
@@ -572,7 +592,10 @@ export class SemanticProcessor implements Processor {
     clearTimeout(heldSpan.timer);
     this.held.delete(heldSpan);
     heldSpan.job?.waiters.delete(heldSpan);
-    if (heldSpan.eventKey !== undefined) this.waitingForEvents.delete(heldSpan.eventKey);
+    if (heldSpan.eventKey !== undefined) {
+      this.waitingForEvents.delete(heldSpan.eventKey);
+      this.events.take(heldSpan.eventKey);
+    }
     if (status !== undefined) {
       markSpan(heldSpan.span, status, this.settings.enrichment, reason);
       this.metrics.status(status);
