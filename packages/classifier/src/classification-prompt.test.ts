@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildClassificationPrompt, neutralizeDelimiters } from './classification-prompt.js';
+import {
+  buildClassificationPrompt,
+  classificationPromptMarker,
+  neutralizeDelimiters,
+} from './classification-prompt.js';
 import { countTokens } from './count-tokens.js';
 import { defaultTaxonomy } from './default-taxonomy.js';
 import { resolveTaxonomy } from './resolve-taxonomy.js';
@@ -20,6 +24,11 @@ describe('buildClassificationPrompt', () => {
       { id: 'i1', transcript: 'user: hi' },
     ]);
     expect(other.instructions).not.toBe(first.instructions);
+  });
+
+  it("opens with the marker that makes semtel's own requests recognisable in telemetry", () => {
+    const { instructions } = buildClassificationPrompt(taxonomy, [{ id: 'i1', transcript: 'user: hi' }]);
+    expect(instructions.startsWith(`${classificationPromptMarker},`)).toBe(true);
   });
 
   it('lists every enabled dimension and label, and the injection rule', () => {

@@ -16,6 +16,13 @@ function describeDimension(dimension: TaxonomyDimension): string {
   return `## ${dimension.name}: ${dimension.description} (${kind})\n${labels}`;
 }
 
+/**
+ * How every classification prompt begins. It marks semtel's own LLM calls in telemetry (semtel
+ * auto-instrumented, or a gateway recording its calls), so the processor can pass those spans
+ * through instead of classifying its own classification requests in a loop.
+ */
+export const classificationPromptMarker = 'You are the semtel classifier';
+
 const instructionsCache = new Map<string, string>();
 
 /** The stable prefix: role, task, the injection rule, the output format, then the taxonomy. */
@@ -26,7 +33,7 @@ export function buildInstructions(taxonomy: Taxonomy): string {
   if (cached !== undefined) return cached;
   const hasSatisfaction = dimensions.some((dimension) => dimension.name === 'satisfaction');
   const instructions = [
-    'You are an internal analytics tool that labels conversations between a user and an AI assistant.',
+    `${classificationPromptMarker}, an internal analytics tool that labels conversations between a user and an AI assistant.`,
     '',
     '# Task',
     'Each input item is one transcript inside <item id="…">…</item>, turns prefixed by role (user:, assistant:, ' +

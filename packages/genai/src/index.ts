@@ -5,3 +5,4 @@ export { genAiEventSpanKey, spanEventKey } from './gen-ai-event-span-key.js';
 export { interactionContentKey } from './interaction-content-key.js';
 export { isGenAiContentLogRecord, stripSpanContent, strippedLogRecord } from './strip-content.js';
 export { spanReportsResponse } from './span-reports-response.js';
+export { requestsOutputSchema } from './requests-output-schema.js';

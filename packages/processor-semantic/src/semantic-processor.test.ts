@@ -1,5 +1,5 @@
 import type { Classifier, ClassificationItem, ClassificationOutcome, ItemLabels, Taxonomy } from '@semtel/classifier';
-import { defaultTaxonomy } from '@semtel/classifier';
+import { buildClassificationPrompt, classificationSchemaName, defaultTaxonomy } from '@semtel/classifier';
 import type { LogsConsumer, TracesConsumer } from '@semtel/component';
 import { noopTelemetry } from '@semtel/component';
 import type { KeyValue, LogRecord, Logs, Span, Traces } from '@semtel/pdata';
@@ -732,6 +732,76 @@ describe('SemanticProcessor', () => {
     await sink.waitForSpans(1002);
     expect(getAttribute(span.attributes, 'semtel.status')).toBe('classified');
     expect(classifier.calls.flat().map((item) => item.transcript)).toContain('user: Teach me to whistle');
+  });
+
+  it("passes semtel's own classification requests through unlabelled, without holding them", async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier, { samplingRatio: 0.5, joinWaitMs: 2000 });
+    const prompt = buildClassificationPrompt(taxonomy, [{ id: 'i1', transcript: 'user: How do I boil an egg?' }]);
+    const answer = JSON.stringify({ i1: { intent: 'asking' } });
+    // As semconv ≥1.37 instrumentation records it, on a trace sampling would leave out.
+    const latest = createSpan({
+      traceId: traceIdSampledOutAtHalf(),
+      spanId: id(8),
+      name: 'chat fake-classifier-mini',
+      kind: SpanKind.CLIENT,
+      attributes: [
+        { key: 'gen_ai.operation.name', value: 'chat' },
+        { key: 'gen_ai.provider.name', value: 'openai' },
+        {
+          key: 'gen_ai.input.messages',
+          value: JSON.stringify([
+            { role: 'system', parts: [{ type: 'text', content: prompt.instructions }] },
+            { role: 'user', parts: [{ type: 'text', content: prompt.input }] },
+          ]),
+        },
+        {
+          key: 'gen_ai.output.messages',
+          value: JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: answer }] }]),
+        },
+      ],
+    });
+    // As OpenInference records it with input capture off: only the request parameters show it.
+    const openInference = createSpan({
+      traceId: id(16),
+      spanId: id(8),
+      name: 'OpenAI Chat Completions',
+      kind: SpanKind.CLIENT,
+      attributes: [
+        { key: 'openinference.span.kind', value: 'LLM' },
+        {
+          key: 'llm.invocation_parameters',
+          value: JSON.stringify({
+            model: 'fake-classifier-mini',
+            response_format: { type: 'json_schema', json_schema: { name: classificationSchemaName, strict: true } },
+          }),
+        },
+      ],
+    });
+    const before = structuredClone([latest, openInference]);
+    await processor.consumeTraces(traces([latest, openInference]));
+    expect(sink.spans()).toEqual([latest, openInference]);
+    expect([latest, openInference]).toEqual(before);
+
+    // As instrumentation-openai records it: the span first, its content as log records afterwards.
+    const logBorne = { traceId: id(16), spanId: id(8) };
+    const span = logBasedSpan(logBorne.traceId, logBorne.spanId, responseAttributes);
+    const untouched = structuredClone(span);
+    await processor.consumeTraces(traces([span], '@opentelemetry/instrumentation-openai'));
+    await processor.consumeLogs(
+      logsOf([
+        createLogRecord({
+          traceId: logBorne.traceId,
+          spanId: logBorne.spanId,
+          eventName: 'gen_ai.system.message',
+          body: { kvlist: [{ key: 'content', value: prompt.instructions }] },
+        }),
+        userMessageRecord(logBorne.traceId, logBorne.spanId, prompt.input),
+      ]),
+    );
+    await sink.waitForSpans(3);
+    expect(span).toEqual(untouched);
+    expect(classifier.calls).toHaveLength(0);
   });
 
   it('passes spans labelled upstream by semtel through untouched', async () => {

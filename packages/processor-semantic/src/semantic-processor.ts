@@ -27,6 +27,7 @@ import type { ClassificationResult, EnrichmentOptions } from './span-enrichment.
 import { enrichSpan, markSpan } from './span-enrichment.js';
 import { SemanticTelemetry } from './semantic-telemetry.js';
 import { renderTranscript } from './transcript.js';
+import { isOwnClassificationRequest, mentionsOwnClassification } from './own-classification-request.js';
 import { acceptsUpstreamLabels, hasUpstreamLabels, removeUpstreamLabels } from './upstream-labels.js';
 
 export interface SemanticProcessorSettings {
@@ -265,6 +266,15 @@ export class SemanticProcessor implements Processor {
   ): true | HeldSpan {
     const options = this.settings.enrichment;
     const taxonomy = this.settings.taxonomy;
+    // Semtel's own classification request, recorded by some instrumentation: classifying it would
+    // start a loop, and it is not a user's interaction. It passes unlabelled, not held, not sampled.
+    const buffered = this.events.peek(eventKey);
+    if (
+      mentionsOwnClassification(span, buffered) &&
+      isOwnClassificationRequest(span, extractInteraction(span, scopeSpans.scope, buffered))
+    ) {
+      return true;
+    }
     // Labelled upstream (a sidecar semtel before a gateway, or a re-run): keep those labels when they
     // are ours and valid; anything else under the prefix could be forged, so it goes and the span is
     // classified like any other.
@@ -282,7 +292,6 @@ export class SemanticProcessor implements Processor {
       this.metrics.status(SemanticStatus.sampledOut);
       return true;
     }
-    const buffered = this.events.peek(eventKey);
     const interaction = extractInteraction(span, scopeSpans.scope, buffered);
     if (this.stopping || this.held.size >= this.settings.maxHeldSpans) {
       const reason = this.stopping
@@ -363,7 +372,8 @@ export class SemanticProcessor implements Processor {
     if (eventKey !== undefined) {
       // The join wait is over: classify what did arrive (instructions only, say), if anything.
       const interaction = extractInteraction(heldSpan.span, heldSpan.scopeSpans.scope, this.events.peek(eventKey));
-      if (interaction === undefined) this.release(heldSpan, SemanticStatus.skippedNoContent);
+      if (isOwnClassificationRequest(heldSpan.span, interaction)) this.release(heldSpan);
+      else if (interaction === undefined) this.release(heldSpan, SemanticStatus.skippedNoContent);
       else this.beginClassification(heldSpan, eventKey, interaction);
       return;
     }
@@ -373,6 +383,11 @@ export class SemanticProcessor implements Processor {
   private tryJoin(heldSpan: HeldSpan, key: string): void {
     const joined = this.events.peek(key);
     const interaction = extractInteraction(heldSpan.span, heldSpan.scopeSpans.scope, joined);
+    // Its content showed it to be semtel's own classification request: it leaves as it came.
+    if (isOwnClassificationRequest(heldSpan.span, interaction)) {
+      this.release(heldSpan);
+      return;
+    }
     if (interaction === undefined || awaitsLogContent(heldSpan.span, interaction, joined)) return;
     this.beginClassification(heldSpan, key, interaction);
   }
