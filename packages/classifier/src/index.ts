@@ -13,7 +13,7 @@ export {
 } from './classification-prompt.js';
 export type { ClassificationPrompt } from './classification-prompt.js';
 export { computeRollups } from './compute-rollups.js';
-export { countTokens, truncateToTokens } from './count-tokens.js';
+export { countTokens, maxCharactersPerToken, sliceTokens, truncateToTokens } from './count-tokens.js';
 export { defaultTaxonomy } from './default-taxonomy.js';
 export { assertItemIds, positionalItemIds } from './item-ids.js';
 export { LexicalClassifier } from './lexical-classifier.js';
