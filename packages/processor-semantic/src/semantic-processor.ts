@@ -418,7 +418,9 @@ export class SemanticProcessor implements Processor {
       heldSpan.job = existing;
       return;
     }
-    const transcript = renderTranscript(this.redacted(interaction), this.settings.itemMaxTokens);
+    // Redaction runs inside the rendering, on no more of each text than the transcript can keep.
+    const redact = this.settings.redact;
+    const transcript = renderTranscript(interaction, this.settings.itemMaxTokens, redact ? { redact } : {});
     const job: ClassificationJob = {
       key,
       item: { key, transcript: transcript.text, tokens: transcript.tokens },
@@ -550,19 +552,6 @@ export class SemanticProcessor implements Processor {
     }
     // A little past the deadline, so the hold timers release the spans first, as `timeout`.
     return Math.max(1, Math.min(this.settings.requestTimeoutMs, latestDeadline - Date.now() + holdDeadlineMarginMs));
-  }
-
-  private redacted(interaction: Interaction): Interaction {
-    const redact = this.settings.redact;
-    if (redact === undefined) return interaction;
-    const messages = (list: Interaction['messages']) =>
-      list.map((message) => ({ ...message, text: redact(message.text) }));
-    return {
-      ...interaction,
-      systemInstructions: interaction.systemInstructions.map(redact),
-      messages: messages(interaction.messages),
-      output: messages(interaction.output),
-    };
   }
 
   private stripIfConfigured(span: Span): void {
