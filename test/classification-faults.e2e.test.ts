@@ -160,7 +160,7 @@ describe('classification under classifier LLM faults', () => {
 
   it('the classifier hangs: spans leave at max_hold with status timeout, HTTP spans at once', async () => {
     const running = await start({
-      semantic: { max_hold: '2s' },
+      semantic: { max_hold: '2s', join_wait: '1s' },
       llm: { timeout: '30s' },
       classifierOptions: { faults: { behaviour: { kind: 'hang' } } },
     });

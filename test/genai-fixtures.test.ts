@@ -5,10 +5,22 @@
  * the same normalised content and the same content key whichever producer sent it.
  */
 import { readFileSync } from 'node:fs';
+import type { ClassificationItem, ClassificationOutcome, Classifier, Taxonomy } from '@semtel/classifier';
+import { defaultTaxonomy, LexicalClassifier } from '@semtel/classifier';
+import { noopTelemetry } from '@semtel/component';
 import type { Interaction } from '@semtel/genai';
-import { extractInteraction, genAiEventSpanKey, interactionContentKey, isGenAiSpan, spanEventKey } from '@semtel/genai';
+import {
+  extractInteraction,
+  genAiEventSpanKey,
+  interactionContentKey,
+  isGenAiSpan,
+  spanEventKey,
+  spanReportsResponse,
+} from '@semtel/genai';
 import { decodeLogs, decodeTraces } from '@semtel/otlp';
-import type { InstrumentationScope, LogRecord, Span } from '@semtel/pdata';
+import type { InstrumentationScope, LogRecord, Logs, Span, Traces } from '@semtel/pdata';
+import { createResource, createScope, getStringAttribute, hasAttribute } from '@semtel/pdata';
+import { renderTranscript, SemanticProcessor } from '@semtel/processor-semantic';
 import { describe, expect, it } from 'vitest';
 
 interface FixtureRequest {
@@ -69,6 +81,47 @@ function defined(interactions: { interaction: Interaction | undefined }[]): Inte
     expect(interaction).toBeDefined();
     return interaction as Interaction;
   });
+}
+
+const taxonomy = defaultTaxonomy();
+
+/** The lexical classifier, keeping every transcript it was given. */
+class TranscriptRecorder implements Classifier {
+  readonly model = 'lexical';
+  readonly transcripts: string[] = [];
+  private readonly lexical = new LexicalClassifier();
+
+  classify(items: ClassificationItem[], taxonomyToUse: Taxonomy, signal?: AbortSignal): Promise<ClassificationOutcome> {
+    this.transcripts.push(...items.map((item) => item.transcript));
+    return this.lexical.classify(items, taxonomyToUse, signal);
+  }
+}
+
+function tracesOf(spans: { span: Span; scope: InstrumentationScope }[]): Traces {
+  return {
+    resourceSpans: [
+      {
+        resource: createResource(),
+        schemaUrl: '',
+        scopeSpans: spans.map(({ span, scope }) => ({ scope, schemaUrl: '', spans: [span] })),
+      },
+    ],
+  };
+}
+
+function spansOf(traces: Traces): Span[] {
+  return traces.resourceSpans.flatMap((resourceSpans) =>
+    resourceSpans.scopeSpans.flatMap((scopeSpans) => scopeSpans.spans),
+  );
+}
+
+function logsOf(records: LogRecord[]): Logs {
+  const scope = createScope('@opentelemetry/instrumentation-openai', '0.21.0');
+  return {
+    resourceLogs: [
+      { resource: createResource(), schemaUrl: '', scopeLogs: [{ scope, schemaUrl: '', logRecords: records }] },
+    ],
+  };
 }
 
 const systemPrompt = 'You are a concise travel assistant. Use the weather tool for weather questions.';
@@ -151,6 +204,60 @@ describe('@opentelemetry/instrumentation-openai (content in log records)', () =>
     expect(keys.every((key) => key !== undefined)).toBe(true);
     const spanKeys = new Set(fixture.spans.map(({ span }) => spanEventKey(span)));
     expect(keys.every((key) => spanKeys.has(key as string))).toBe(true);
+  });
+
+  it('classifies each span with its answer when the answer records arrive after the span and the turns', async () => {
+    const genAi = fixture.spans.filter(({ span, scope }) => isGenAiSpan(span, scope));
+    // The span says the model answered, which is what makes semtel wait for the answer's records.
+    expect(genAi.every(({ span }) => spanReportsResponse(span))).toBe(true);
+    const isAnswer = (record: LogRecord): boolean =>
+      record.eventName === 'gen_ai.choice' ||
+      getStringAttribute(record.attributes, 'event.name') === 'gen_ai.choice' ||
+      hasAttribute(record.attributes, 'gen_ai.output.messages');
+    expect(fixture.logRecords.filter(isAnswer)).toHaveLength(genAi.length);
+    const classifier = new TranscriptRecorder();
+    const released: Span[] = [];
+    const processor = new SemanticProcessor(
+      {
+        taxonomy,
+        classifier,
+        instructionTokens: 1500,
+        batch: { maxTokens: 8000, maxItems: 20, maxWaitMs: 10 },
+        itemMaxTokens: 1500,
+        maxHoldMs: 10_000,
+        joinWaitMs: 5000,
+        maxHeldSpans: 100,
+        maxConcurrency: 1,
+        requestTimeoutMs: 5000,
+        samplingRatio: 1,
+        cache: { maxEntries: 100, ttlMs: 60_000 },
+        maxAttempts: 1,
+        enrichment: { prefix: 'semtel', evaluationEvents: false },
+      },
+      {
+        traces: { consumeTraces: async (traces: Traces) => void released.push(...spansOf(traces)) },
+        logs: { consumeLogs: async () => {} },
+      },
+      noopTelemetry,
+    );
+    try {
+      await processor.consumeTraces(tracesOf(genAi));
+      await processor.consumeLogs(logsOf(fixture.logRecords.filter((record) => !isAnswer(record))));
+      await processor.consumeLogs(logsOf(fixture.logRecords.filter(isAnswer)));
+      for (let attempt = 0; attempt < 500 && released.length < genAi.length; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    } finally {
+      await processor.shutdown(AbortSignal.timeout(2000));
+    }
+    expect(released).toHaveLength(genAi.length);
+    const expected = interactionsOf(fixture).map(
+      ({ interaction }) => renderTranscript(interaction as Interaction, 1500).text,
+    );
+    // Two of the four spans repeat the other two's content: they join those jobs or hit the cache.
+    expect(new Set(classifier.transcripts)).toEqual(new Set(expected));
+    for (const span of released)
+      expect(getStringAttribute(span.attributes, 'semtel.status')).toMatch(/^(classified|cached)$/);
   });
 });
 

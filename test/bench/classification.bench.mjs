@@ -13,6 +13,10 @@
 // Token counts are the fake's recorded `usage` (o200k_base over the prompt, schema included; cached
 // tokens simulate OpenAI prefix caching). Needs a build (`npx tsc -b`).
 //
+// The instruction overhead is printed twice: the system message alone, and every non-content prompt
+// token (system message, strict output JSON schema, item delimiters and framing). Providers bill the
+// schema and the framing as prompt tokens too, so the second is the honest figure for the target.
+//
 //   node test/bench/classification.bench.mjs [--interactions 200] [--seed 20250301] [--concurrency 8]
 //                                            [--batch-max-tokens N] [--batch-max-items N]
 //
@@ -139,7 +143,11 @@ async function runBatched() {
     },
     exporters: { otlp_http: { endpoint: sink.httpEndpoint, compression: 'none' } },
     service: {
-      pipelines: { traces: { receivers: ['otlp'], processors: ['semantic'], exporters: ['otlp_http'] } },
+      // As recommended: the processor also sees the logs pipeline (log-borne GenAI content joins there).
+      pipelines: {
+        traces: { receivers: ['otlp'], processors: ['semantic'], exporters: ['otlp_http'] },
+        logs: { receivers: ['otlp'], processors: ['semantic'], exporters: ['otlp_http'] },
+      },
       telemetry: { metrics: { level: 'none' }, logs: { level: 'warn' } },
     },
   };
@@ -277,11 +285,17 @@ const batchedTotal = row(
   1,
 );
 const sizes = batched.batchSizes.filter((size) => size > 0);
-const instructionTokens = countTokens(buildInstructions(taxonomy)) * batched.requests;
-const framingTokens = batched.input - contentTokens - instructionTokens - batched.schemaTokens;
+const instructionTokensPerRequest = countTokens(buildInstructions(taxonomy));
+const instructionTokens = instructionTokensPerRequest * batched.requests;
+const nonContentTokens = batched.input - contentTokens;
+const framingTokens = nonContentTokens - instructionTokens - batched.schemaTokens;
 console.log(
   `  overhead breakdown:          instructions + taxonomy ${percent(instructionTokens / contentTokens)}, ` +
     `output JSON schema ${percent(batched.schemaTokens / contentTokens)}, item delimiters and framing ${percent(framingTokens / contentTokens)}`,
+);
+console.log(
+  `  non-content tokens:          ${fixed(nonContentTokens / n)} per interaction, ${fixed(nonContentTokens / batched.requests)} per request ` +
+    `(system message ${instructionTokensPerRequest}, schema ${fixed(batched.schemaTokens / batched.requests)}, framing ${fixed(framingTokens / batched.requests)})`,
 );
 console.log(
   `  items per request:           mean ${fixed(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length))}, min ${Math.min(...sizes)}, max ${Math.max(...sizes)}`,
@@ -301,11 +315,18 @@ console.log(`  input tokens:  ${fixed(naive.input / batched.input, 2)}×`);
 console.log(`  output tokens: ${fixed(naive.output / batched.output, 2)}×`);
 console.log(`  uncached input tokens: ${fixed((naive.input - naive.cached) / (batched.input - batched.cached), 2)}×`);
 console.log(`  LLM requests:  ${fixed(naive.requests / batched.requests, 1)}×`);
+console.log('');
+console.log('## instruction overhead of the batched mode, as a fraction of the content tokens (target ≤ 25%)');
+const verdict = (fraction) => (fraction <= 0.25 ? 'meets the target' : 'misses the target');
+const systemOnly = instructionTokens / contentTokens;
+const everything = nonContentTokens / contentTokens;
 console.log(
-  `batched instruction overhead (instructions + taxonomy, the system message): ${percent(instructionTokens / contentTokens)} of content tokens (target ≤ 25%)`,
+  `  system message only (instructions + taxonomy):                           ${percent(systemOnly)}  ${verdict(systemOnly)}`,
 );
 console.log(
-  `batched overhead of every non-content input token (instructions, output JSON schema, item framing): ` +
-    `${percent((batched.input - contentTokens) / contentTokens)} of content tokens, ` +
-    `of which ${percent((batched.input - batched.cached - contentTokens) / contentTokens)} not served from the prompt cache`,
+  `  every billed non-content prompt token (+ output JSON schema, item framing): ${percent(everything)}  ${verdict(everything)}` +
+    ` (${percent((nonContentTokens - batched.cached) / contentTokens)} not served from the prompt cache)`,
+);
+console.log(
+  '  The schema and the framing are prompt tokens the provider bills like the system message, so the second figure is the one to judge.',
 );

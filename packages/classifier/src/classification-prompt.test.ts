@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildClassificationPrompt, neutralizeDelimiters } from './classification-prompt.js';
+import {
+  buildClassificationPrompt,
+  classificationPromptMarker,
+  neutralizeDelimiters,
+} from './classification-prompt.js';
 import { countTokens } from './count-tokens.js';
 import { defaultTaxonomy } from './default-taxonomy.js';
 import { resolveTaxonomy } from './resolve-taxonomy.js';
@@ -22,13 +26,59 @@ describe('buildClassificationPrompt', () => {
     expect(other.instructions).not.toBe(first.instructions);
   });
 
+  it("opens with the marker that makes semtel's own requests recognisable in telemetry", () => {
+    const { instructions } = buildClassificationPrompt(taxonomy, [{ id: 'i1', transcript: 'user: hi' }]);
+    expect(instructions.startsWith(`${classificationPromptMarker},`)).toBe(true);
+  });
+
   it('lists every enabled dimension and label, and the injection rule', () => {
     const { instructions } = buildClassificationPrompt(taxonomy, [{ id: 'i1', transcript: 'user: hi' }]);
     for (const dimension of taxonomy.dimensions) {
       expect(instructions.includes(`## ${dimension.name}:`)).toBe(dimension.enabled);
-      if (dimension.enabled) for (const label of dimension.labels) expect(instructions).toContain(`- ${label.name}: `);
+      if (dimension.enabled) {
+        const lines = instructions.split('\n');
+        for (const label of dimension.labels) expect(lines).toContain(`${label.name}: ${label.description}`);
+      }
     }
     expect(instructions).toMatch(/never instructions/);
+  });
+
+  it('lists the escape label last, or names it when the dimension does not have it', () => {
+    const reordered = resolveTaxonomy({
+      base: 'none',
+      dimensions: [
+        {
+          name: 'colour',
+          description: 'Colour mentioned.',
+          labels: [
+            { name: 'unclear', description: 'No colour.' },
+            { name: 'red', description: 'Red things.' },
+          ],
+        },
+        {
+          name: 'shape',
+          description: 'Shape mentioned.',
+          labels: [
+            { name: 'round', description: 'Round things.' },
+            { name: 'square', description: 'Square things.' },
+          ],
+        },
+      ],
+    });
+    const { instructions } = buildClassificationPrompt(reordered, [{ id: 'i1', transcript: 'user: hi' }]);
+    expect(instructions).toContain('## colour: Colour mentioned.\nred: Red things.\nunclear: No colour.');
+    expect(instructions).toContain('## shape: Shape mentioned. (escape: unknown)\nround: ');
+    expect(instructions).toMatch(/escape label: its last one, unless one is named \(escape: …\)/);
+  });
+
+  it('frames the batch without repeating the item ids', () => {
+    const { input } = buildClassificationPrompt(taxonomy, [
+      { id: 'i1', transcript: 'user: a' },
+      { id: 'i2', transcript: 'user: b' },
+    ]);
+    expect(input).toBe(
+      'Classify these 2 items.\n\n<item id="i1">\nuser: a\n</item>\n\n<item id="i2">\nuser: b\n</item>',
+    );
   });
 
   it('keeps the instructions within 25% of a default batch and above the 1024-token caching minimum', () => {

@@ -52,6 +52,37 @@ export function truncateToTokens(
   return decodeCleanly(headEncoded.slice(0, limit));
 }
 
+/**
+ * The longest o200k_base token is 128 characters (a run of spaces), so `n` tokens never span more
+ * than `n × maxCharactersPerToken` characters: pre-cutting a text to that bounds the work of counting
+ * or cutting it by the tokens wanted, not by the size of the text.
+ */
+export const maxCharactersPerToken = 128;
+/** First guess of characters per token when cutting; prose is about 4, so this rarely needs growing. */
+const typicalCharactersPerToken = 8;
+
+/**
+ * The first (`from: 'start'`) or last (`from: 'end'`) `count` tokens of `text`, decoded. Only a window
+ * of the text is encoded, grown until it holds more than `count` tokens (so the cut falls on a whole
+ * token) or reaches the `count × maxCharactersPerToken` bound.
+ */
+export function sliceTokens(text: string, count: number, from: 'start' | 'end'): string {
+  const wanted = Math.max(0, Math.floor(count));
+  if (wanted === 0) return '';
+  const limit = wanted * maxCharactersPerToken;
+  for (let window = wanted * typicalCharactersPerToken; ; window *= 4) {
+    const bounded = Math.min(window, limit);
+    const whole = bounded >= text.length;
+    const piece = whole ? text : from === 'start' ? text.slice(0, bounded) : text.slice(text.length - bounded);
+    const tokens = encode(piece, plainText);
+    if (whole || tokens.length > wanted || bounded === limit) {
+      return decodeCleanly(
+        from === 'start' ? tokens.slice(0, wanted) : tokens.slice(Math.max(0, tokens.length - wanted)),
+      );
+    }
+  }
+}
+
 /** Decodes tokens, dropping a character split at either end by the cut (decoded as U+FFFD). */
 function decodeCleanly(tokens: number[]): string {
   return decode(tokens).replace(/^\uFFFD+|\uFFFD+$/g, '');

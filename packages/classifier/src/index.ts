@@ -5,15 +5,25 @@ export type {
   Classifier,
   ItemLabels,
 } from './classifier.js';
-export { buildClassificationPrompt, buildInstructions, neutralizeDelimiters } from './classification-prompt.js';
+export {
+  buildClassificationPrompt,
+  buildInstructions,
+  classificationPromptMarker,
+  neutralizeDelimiters,
+} from './classification-prompt.js';
 export type { ClassificationPrompt } from './classification-prompt.js';
 export { computeRollups } from './compute-rollups.js';
-export { countTokens, truncateToTokens } from './count-tokens.js';
+export { countTokens, maxCharactersPerToken, sliceTokens, truncateToTokens } from './count-tokens.js';
 export { defaultTaxonomy } from './default-taxonomy.js';
 export { assertItemIds, positionalItemIds } from './item-ids.js';
 export { LexicalClassifier } from './lexical-classifier.js';
 export type { LexicalClassifierOptions } from './lexical-classifier.js';
-export { buildOutputJsonSchema, maxItemsForSchema, maxOutputTokensPerItem } from './output-json-schema.js';
+export {
+  buildOutputJsonSchema,
+  classificationSchemaName,
+  maxItemsForSchema,
+  maxOutputTokensPerItem,
+} from './output-json-schema.js';
 export type { MaxItemsOptions } from './output-json-schema.js';
 export { parseClassificationOutput } from './parse-classification-output.js';
 export type { ParsedClassification } from './parse-classification-output.js';

@@ -1,4 +1,5 @@
 import type { ClassificationItem, ClassificationOutcome, Classifier, ItemLabels } from './classifier.js';
+import { LabelMentionFilter } from './label-mention-filter.js';
 import { addTerms, escapeLabelNames, LexicalLabelIndex } from './lexical-label-index.js';
 import type { QueryTerms } from './lexical-label-index.js';
 import { allowedLabels, escapeLabel } from './taxonomy.js';
@@ -32,6 +33,7 @@ interface Features {
 interface TaxonomyModel {
   dimensions: Map<string, TaxonomyDimension>;
   indexes: Map<string, LexicalLabelIndex>;
+  mentions: LabelMentionFilter;
 }
 
 const roleWeights = { user: 1, assistant: 0.3, system: 0.1, tool: 0.2 } as const;
@@ -217,7 +219,8 @@ export class LexicalClassifier implements Classifier {
   /** Labels for one transcript, every enabled dimension. */
   classifyTranscript(transcript: string, taxonomy: Taxonomy): ItemLabels {
     const model = this.modelFor(taxonomy);
-    const features = extractFeatures(transcript);
+    // Label names the transcript uses to ask for labels are instructions, not evidence.
+    const features = extractFeatures(model.mentions.strip(transcript));
     // Dimensions other heuristics consult are computed even when disabled.
     const memo = new Map<string, string | string[]>();
     const inProgress = new Set<string>();
@@ -249,6 +252,7 @@ export class LexicalClassifier implements Classifier {
       model = {
         dimensions: new Map(taxonomy.dimensions.map((dimension) => [dimension.name, dimension])),
         indexes: new Map(taxonomy.dimensions.map((dimension) => [dimension.name, new LexicalLabelIndex(dimension)])),
+        mentions: new LabelMentionFilter(taxonomy),
       };
       this.models.set(taxonomy, model);
     }

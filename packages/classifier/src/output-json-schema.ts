@@ -5,6 +5,12 @@ import type { StructuredOutputLimits } from './strict-json-schema.js';
 import { enabledDimensions } from './taxonomy.js';
 import type { Taxonomy, TaxonomyDimension } from './taxonomy.js';
 
+/**
+ * The structured-output schema name LLM clients should send with the schema (a-z, 0-9, `_`, `-`, at
+ * most 64 characters): with the prompt marker, it makes semtel's own calls recognisable in telemetry.
+ */
+export const classificationSchemaName = 'semtel_classification';
+
 /** Name of the shared per-item definition; every item id refers to it, so the label enums appear once. */
 const itemDefinition = 'item';
 

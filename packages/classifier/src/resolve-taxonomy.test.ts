@@ -196,6 +196,62 @@ describe('resolveTaxonomy', () => {
     expect(issues).toEqual([{ path: 'rollups[0].groups.warm[1]', message: '"pink" is not a label of colour' }]);
   });
 
+  it('refuses dimension and roll-up names that collide with the attributes semtel writes', () => {
+    const named = (name: string) => ({ ...colour, name });
+    const issues = issuesOf(() =>
+      resolveTaxonomy({
+        dimensions: [named('status'), named('status_reason'), named('classifier'), named('taxonomy'), colour],
+        rollups: [{ name: 'status', source: 'colour', groups: { warm: ['red'] } }],
+      }),
+    );
+    const reserved = (name: string, attribute: string) =>
+      `"${name}" is reserved: semtel writes <prefix>.${attribute} itself (reserved names: status, status_reason, classifier, taxonomy)`;
+    expect(issues).toEqual([
+      { path: 'dimensions[0].name', message: reserved('status', 'status') },
+      { path: 'dimensions[1].name', message: reserved('status_reason', 'status_reason') },
+      { path: 'dimensions[2].name', message: reserved('classifier', 'classifier.model') },
+      { path: 'dimensions[3].name', message: reserved('taxonomy', 'taxonomy.version') },
+      { path: 'rollups[0].name', message: reserved('status', 'status') },
+      { path: 'rollups[0].name', message: '"status" is already a dimension name' },
+    ]);
+  });
+
+  it('refuses a dimension named like a roll-up, from the base or defined beside it', () => {
+    expect(issuesOf(() => resolveTaxonomy({ dimensions: [{ ...colour, name: 'task_group' }] }))).toEqual([
+      {
+        path: 'dimensions[0].name',
+        message:
+          '"task_group" is the name of a roll-up (derived from task_type): both would be written to <prefix>.task_group',
+      },
+    ]);
+    const file = write(
+      'rollup-clash.yaml',
+      [
+        'base: none',
+        'dimensions:',
+        '  - { name: colour, description: Colour., labels: [{ name: red, description: Red. }, { name: blue, description: Blue. }] }',
+        '  - { name: warmth, description: Warmth., labels: [{ name: warm, description: Warm. }, { name: cold, description: Cold. }] }',
+        'rollups:',
+        '  - { name: hue, source: colour, groups: { warm: [red], cool: [blue] } }',
+      ].join('\n'),
+    );
+    expect(issuesOf(() => resolveTaxonomy({ base: file, dimensions: [{ ...colour, name: 'hue' }] }))).toEqual([
+      {
+        path: 'dimensions[0].name',
+        message: '"hue" is the name of a roll-up (derived from colour): both would be written to <prefix>.hue',
+      },
+    ]);
+    // Replacing the roll-up's source drops the roll-up, and with it the clash.
+    expect(() =>
+      resolveTaxonomy({
+        dimensions: [
+          { ...colour, name: 'task_type' },
+          { ...colour, name: 'task_group' },
+        ],
+      }),
+    ).not.toThrow();
+  });
+
   it('prefixes issues of a taxonomy file with the file', () => {
     const file = write(
       'invalid.yaml',

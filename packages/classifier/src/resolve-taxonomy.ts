@@ -13,6 +13,23 @@ import { computeTaxonomyVersion } from './taxonomy-version.js';
 /** The shipped default taxonomy; resolved from this module so it works from both src and dist. */
 export const defaultTaxonomyPath = fileURLToPath(new URL('../taxonomy/default.yaml', import.meta.url));
 
+/**
+ * Names the processor writes next to the labels (`<prefix>.status`, `<prefix>.classifier.model`, …):
+ * a dimension or roll-up with one of them would overwrite, or be overwritten by, provenance.
+ */
+const reservedNames: ReadonlyMap<string, string> = new Map([
+  ['status', '<prefix>.status'],
+  ['status_reason', '<prefix>.status_reason'],
+  ['classifier', '<prefix>.classifier.model'],
+  ['taxonomy', '<prefix>.taxonomy.version'],
+]);
+
+function reservedNameMessage(name: string): string | undefined {
+  const attribute = reservedNames.get(name);
+  if (attribute === undefined) return undefined;
+  return `"${name}" is reserved: semtel writes ${attribute} itself (reserved names: ${[...reservedNames.keys()].join(', ')})`;
+}
+
 /** Bounds `base:` chains between taxonomy files. */
 const maximumBaseDepth = 8;
 
@@ -148,6 +165,12 @@ function resolveDocument(document: TaxonomyDocument, defaultBase: string, contex
   const dimensions = [...base.dimensions];
   let rollups = [...base.rollups];
 
+  (document.dimensions ?? []).forEach((config, index) => {
+    const reserved = reservedNameMessage(config.name);
+    if (reserved !== undefined) {
+      context.issues.push({ path: issuePath(context, ['dimensions', index, 'name']), message: reserved });
+    }
+  });
   for (const config of document.dimensions ?? []) {
     const dimension = toDimension(config);
     const index = dimensions.findIndex((existing) => existing.name === dimension.name);
@@ -168,6 +191,17 @@ function resolveDocument(document: TaxonomyDocument, defaultBase: string, contex
     if (problems.length > 0) return;
     const rollup: TaxonomyRollup = { name: config.name, source: config.source, groups: config.groups };
     rollups = [...rollups.filter((existing) => existing.name !== rollup.name), rollup];
+  });
+
+  // Roll-ups are written beside the dimensions, so a dimension may not share a roll-up's name either
+  // (roll-ups defined here that share a dimension's name were refused above).
+  (document.dimensions ?? []).forEach((config, index) => {
+    const rollup = rollups.find((candidate) => candidate.name === config.name);
+    if (rollup === undefined) return;
+    context.issues.push({
+      path: issuePath(context, ['dimensions', index, 'name']),
+      message: `"${config.name}" is the name of a roll-up (derived from ${rollup.source}): both would be written to <prefix>.${config.name}`,
+    });
   });
 
   const toggle = (key: 'enable' | 'disable', enabled: boolean): void => {
@@ -198,6 +232,8 @@ function rollupProblems(
   dimensions: TaxonomyDimension[],
 ): { path: PropertyKey[]; message: string }[] {
   const problems: { path: PropertyKey[]; message: string }[] = [];
+  const reserved = reservedNameMessage(config.name);
+  if (reserved !== undefined) problems.push({ path: ['name'], message: reserved });
   if (dimensions.some((dimension) => dimension.name === config.name)) {
     problems.push({ path: ['name'], message: `"${config.name}" is already a dimension name` });
   }

@@ -4,3 +4,5 @@ export { extractInteraction } from './extract-interaction.js';
 export { genAiEventSpanKey, spanEventKey } from './gen-ai-event-span-key.js';
 export { interactionContentKey } from './interaction-content-key.js';
 export { isGenAiContentLogRecord, stripSpanContent, strippedLogRecord } from './strip-content.js';
+export { spanReportsResponse } from './span-reports-response.js';
+export { requestsOutputSchema } from './requests-output-schema.js';

@@ -5,24 +5,45 @@ interface Entry {
   expiresAt: number;
 }
 
+export interface GenAiEventBufferOptions {
+  /** Spans whose events are held at once; the oldest go first beyond it. */
+  maxKeys: number;
+  /** How long events wait for their span. */
+  ttlMs: number;
+  /** Records kept per span: the first ones (system, first user turn) and the latest. */
+  maxRecordsPerKey?: number;
+}
+
+/** Records per span by default: far more turns than a transcript of item.max_tokens keeps. */
+const defaultMaxRecordsPerKey = 512;
+/** Records at the start of a span's list that the per-span cap never drops. */
+const keptHeadRecords = 16;
+
 /**
  * Holds GenAI content events that arrived as log records, keyed by trace and span id,
- * until their span arrives. Bounded by keys and by age, oldest first out: an event whose
- * span never comes must not pin memory.
+ * until their span arrives. Bounded by keys, by records per key and by age, oldest first out:
+ * an event whose span never comes must not pin memory.
  */
 export class GenAiEventBuffer {
   private readonly entries = new Map<string, Entry>();
   private lastSeenAt = Number.NEGATIVE_INFINITY;
+  private readonly maxKeys: number;
+  private readonly ttlMs: number;
+  private readonly maxRecordsPerKey: number;
 
-  constructor(
-    private readonly maxKeys: number,
-    private readonly ttlMs: number,
-  ) {}
+  constructor(options: GenAiEventBufferOptions) {
+    this.maxKeys = options.maxKeys;
+    this.ttlMs = options.ttlMs;
+    this.maxRecordsPerKey = Math.max(keptHeadRecords + 1, options.maxRecordsPerKey ?? defaultMaxRecordsPerKey);
+  }
 
   add(key: string, record: LogRecord, now: number): void {
     this.lastSeenAt = now;
     const existing = this.entries.get(key);
     if (existing) {
+      // Past the cap the oldest turn after the kept head goes: transcripts keep the first user turn
+      // and the latest turns, and the answer comes last.
+      if (existing.records.length >= this.maxRecordsPerKey) existing.records.splice(keptHeadRecords, 1);
       existing.records.push(record);
       return;
     }

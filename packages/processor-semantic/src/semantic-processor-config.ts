@@ -96,6 +96,16 @@ export function createSemanticProcessorConfigSchema<LlmConfig, SharedStateConfig
       /** Acknowledge a request only after its held spans went downstream (for a durable queue in front). */
       wait_for_release: z.boolean().default(false),
     })
+    .superRefine((config, context) => {
+      // A span waiting for its log events is still held, and nothing is held past max_hold.
+      if (config.join_wait > config.max_hold) {
+        context.addIssue({
+          code: 'custom',
+          path: ['join_wait'],
+          message: `join_wait (${config.join_wait} ms) must not exceed max_hold (${config.max_hold} ms): a span waiting for its log events is held, and no span is held past max_hold`,
+        });
+      }
+    })
     .prefault({});
 }
 

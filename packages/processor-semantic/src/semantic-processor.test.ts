@@ -1,10 +1,10 @@
 import type { Classifier, ClassificationItem, ClassificationOutcome, ItemLabels, Taxonomy } from '@semtel/classifier';
-import { defaultTaxonomy } from '@semtel/classifier';
+import { buildClassificationPrompt, classificationSchemaName, defaultTaxonomy } from '@semtel/classifier';
 import type { LogsConsumer, TracesConsumer } from '@semtel/component';
 import { noopTelemetry } from '@semtel/component';
 import type { KeyValue, LogRecord, Logs, Span, Traces } from '@semtel/pdata';
 import { createLogRecord, createResource, createScope, createSpan, getAttribute, SpanKind } from '@semtel/pdata';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SemanticProcessorSettings } from './semantic-processor.js';
 import { SemanticProcessor } from './semantic-processor.js';
 
@@ -16,6 +16,8 @@ class RecordingClassifier implements Classifier {
   /** Ids to leave out of the output, per call index. */
   omit: (call: number, item: ClassificationItem) => boolean = () => false;
   hang = false;
+  /** When set, answers only once this settles. */
+  gate: Promise<void> | undefined;
   failWith: Error | undefined;
 
   async classify(
@@ -26,6 +28,7 @@ class RecordingClassifier implements Classifier {
     const call = this.calls.length;
     this.calls.push(items);
     if (this.failWith) throw this.failWith;
+    if (this.gate) await this.gate;
     if (this.hang) {
       await new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted'))));
     }
@@ -100,6 +103,87 @@ function chatSpan(userText: string, traceId = id(16), extra: KeyValue[] = []): S
       ...extra,
     ],
   });
+}
+
+/** A span as @opentelemetry/instrumentation-openai sends it: no content, which comes as log records. */
+function logBasedSpan(traceId = id(16), spanId = id(8), extra: KeyValue[] = []): Span {
+  return createSpan({
+    traceId,
+    spanId,
+    name: 'chat gpt-4o-mini',
+    kind: SpanKind.CLIENT,
+    attributes: [
+      { key: 'gen_ai.operation.name', value: 'chat' },
+      { key: 'gen_ai.system', value: 'openai' },
+      { key: 'gen_ai.request.model', value: 'gpt-4o-mini' },
+      ...extra,
+    ],
+  });
+}
+
+/** What a span of logBasedSpan shows once the model answered. */
+const responseAttributes: KeyValue[] = [
+  { key: 'gen_ai.response.id', value: 'chatcmpl-1' },
+  { key: 'gen_ai.response.finish_reasons', value: ['stop'] },
+  { key: 'gen_ai.usage.input_tokens', value: 20n },
+  { key: 'gen_ai.usage.output_tokens', value: 5n },
+];
+
+function userMessageRecord(traceId: string, spanId: string, text: string): LogRecord {
+  return createLogRecord({
+    traceId,
+    spanId,
+    eventName: 'gen_ai.user.message',
+    attributes: [{ key: 'gen_ai.system', value: 'openai' }],
+    body: { kvlist: [{ key: 'content', value: text }] },
+  });
+}
+
+function choiceRecord(traceId: string, spanId: string, text: string): LogRecord {
+  return createLogRecord({
+    traceId,
+    spanId,
+    eventName: 'gen_ai.choice',
+    attributes: [{ key: 'gen_ai.system', value: 'openai' }],
+    body: {
+      kvlist: [
+        { key: 'index', value: 0n },
+        { key: 'finish_reason', value: 'stop' },
+        { key: 'message', value: { kvlist: [{ key: 'content', value: text }] } },
+      ],
+    },
+  });
+}
+
+function logsOf(records: LogRecord[]): Logs {
+  return {
+    resourceLogs: [
+      {
+        resource: createResource(),
+        schemaUrl: '',
+        scopeLogs: [
+          { scope: createScope('@opentelemetry/instrumentation-openai'), schemaUrl: '', logRecords: records },
+        ],
+      },
+    ],
+  };
+}
+
+/** Lets the release flush (scheduled with setImmediate) and its forwarding run. */
+async function settle(): Promise<void> {
+  for (let turn = 0; turn < 5; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+}
+
+function withAttribute(span: Span, key: string, value: string): Span {
+  const attribute = span.attributes.find((candidate) => candidate.key === key);
+  if (attribute) attribute.value = value;
+  else span.attributes.push({ key, value });
+  return span;
+}
+
+/** A trace id that sampling at ratio 0.5 leaves out: its rightmost 56 bits start with an 0xf nibble. */
+function traceIdSampledOutAtHalf(): string {
+  return `${'0'.repeat(18)}f${id(7).slice(1)}`;
 }
 
 function plainSpan(): Span {
@@ -194,6 +278,25 @@ describe('SemanticProcessor', () => {
     expect(getAttribute((later[2] as Span).attributes, 'semtel.status')).toBe('cached');
     expect(getAttribute((later[2] as Span).attributes, 'semtel.domain')).toBe('technology_and_computing');
     expect(classifier.calls.flat()).toHaveLength(1);
+  });
+
+  it('labels a copy that joined an in-flight job after its originator timed out as classified', async () => {
+    const classifier = new RecordingClassifier();
+    let open: () => void = () => {};
+    classifier.gate = new Promise<void>((resolve) => (open = resolve));
+    const { processor, sink } = createProcessor(classifier, { maxHoldMs: 300, requestTimeoutMs: 60_000 });
+    const originator = chatSpan('Suggest a name for a cat');
+    await processor.consumeTraces(traces([originator]));
+    await sink.waitForSpans(1);
+    expect(getAttribute(originator.attributes, 'semtel.status')).toBe('timeout');
+    expect(classifier.calls).toHaveLength(1);
+    const copy = chatSpan('Suggest a name for a cat');
+    await processor.consumeTraces(traces([copy]));
+    open();
+    await sink.waitForSpans(2);
+    expect(getAttribute(copy.attributes, 'semtel.status')).toBe('classified');
+    expect(getAttribute(copy.attributes, 'semtel.domain')).toBe('technology_and_computing');
+    expect(classifier.calls).toHaveLength(1);
   });
 
   it('releases a span at max_hold with status timeout when the classifier hangs', async () => {
@@ -510,17 +613,257 @@ describe('SemanticProcessor', () => {
     expect(sink.spans()).toHaveLength(2);
   });
 
-  it('passes spans labelled upstream through untouched', async () => {
+  it('never holds a span waiting for its log events past max_hold, even with a longer join_wait', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const classifier = new RecordingClassifier();
+      const { processor, sink } = createProcessor(classifier, { joinWaitMs: 10_000, maxHoldMs: 300 });
+      const span = logBasedSpan();
+      await processor.consumeTraces(traces([span], '@opentelemetry/instrumentation-openai'));
+      await settle();
+      expect(sink.spans()).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(300);
+      await settle();
+      expect(sink.spans()).toEqual([span]);
+      expect(getAttribute(span.attributes, 'semtel.status')).toBe('skipped_no_content');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('waits for the gen_ai.choice record when the span reports an answer, whichever arrives first', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier, { joinWaitMs: 2000 });
+    // Turns first, then the span (with its response attributes), then the choice.
+    const logsFirst = { traceId: id(16), spanId: id(8) };
+    await processor.consumeLogs(logsOf([userMessageRecord(logsFirst.traceId, logsFirst.spanId, 'Name a red fruit')]));
+    const first = logBasedSpan(logsFirst.traceId, logsFirst.spanId, responseAttributes);
+    await processor.consumeTraces(traces([first], '@opentelemetry/instrumentation-openai'));
+    await processor.consumeLogs(logsOf([choiceRecord(logsFirst.traceId, logsFirst.spanId, 'A strawberry.')]));
+    // The span first, then the turns, then the choice.
+    const spanFirst = { traceId: id(16), spanId: id(8) };
+    const second = logBasedSpan(spanFirst.traceId, spanFirst.spanId, responseAttributes);
+    await processor.consumeTraces(traces([second], '@opentelemetry/instrumentation-openai'));
+    await processor.consumeLogs(logsOf([userMessageRecord(spanFirst.traceId, spanFirst.spanId, 'Name a green fruit')]));
+    await processor.consumeLogs(logsOf([choiceRecord(spanFirst.traceId, spanFirst.spanId, 'A lime.')]));
+    await sink.waitForSpans(2);
+    const transcripts = classifier.calls.flat().map((item) => item.transcript);
+    expect(transcripts).toHaveLength(2);
+    expect(transcripts.find((text) => text.includes('red fruit'))).toContain('assistant: A strawberry.');
+    expect(transcripts.find((text) => text.includes('green fruit'))).toContain('assistant: A lime.');
+    expect(getAttribute(first.attributes, 'semtel.status')).toBe('classified');
+    expect(getAttribute(second.attributes, 'semtel.status')).toBe('classified');
+  });
+
+  it('gives a log-borne interaction whose choice came late the content key of its other copies', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier, { joinWaitMs: 2000 });
+    const key = { traceId: id(16), spanId: id(8) };
+    await processor.consumeLogs(logsOf([userMessageRecord(key.traceId, key.spanId, 'Plan a picnic')]));
+    await processor.consumeTraces(
+      traces([logBasedSpan(key.traceId, key.spanId, responseAttributes)], '@opentelemetry/instrumentation-openai'),
+    );
+    await processor.consumeLogs(logsOf([choiceRecord(key.traceId, key.spanId, 'Here you go.')]));
+    await sink.waitForSpans(1);
+    // The same exchange with its content on the span (chatSpan answers "Here you go.").
+    const copy = chatSpan('Plan a picnic');
+    await processor.consumeTraces(traces([copy]));
+    await sink.waitForSpans(2);
+    expect(getAttribute(copy.attributes, 'semtel.status')).toBe('cached');
+    expect(classifier.calls.flat()).toHaveLength(1);
+  });
+
+  it('classifies with the turns alone when the choice never comes within join_wait', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier, { joinWaitMs: 100 });
+    const key = { traceId: id(16), spanId: id(8) };
+    await processor.consumeLogs(logsOf([userMessageRecord(key.traceId, key.spanId, 'Recommend a novel')]));
+    const span = logBasedSpan(key.traceId, key.spanId, responseAttributes);
+    await processor.consumeTraces(traces([span], '@opentelemetry/instrumentation-openai'));
+    await sink.waitForSpans(1);
+    expect(getAttribute(span.attributes, 'semtel.status')).toBe('classified');
+    expect(classifier.calls.flat().map((item) => item.transcript)).toEqual(['user: Recommend a novel']);
+  });
+
+  it('buffers no log content of traces the configured ratio samples out', async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier, { samplingRatio: 0.5, joinWaitMs: 100 });
+    // Sampled in at 0.5 (the low trace-id bits are small), and its content arrives first.
+    const kept = { traceId: id(16), spanId: id(8) };
+    await processor.consumeLogs(logsOf([userMessageRecord(kept.traceId, kept.spanId, 'Teach me to juggle')]));
+    // Then more content than the buffer has room for, all of traces that will be sampled out.
+    await processor.consumeLogs(
+      logsOf(
+        Array.from({ length: 1000 }, () =>
+          userMessageRecord(traceIdSampledOutAtHalf(), id(8), 'content nobody will read'),
+        ),
+      ),
+    );
+    const span = logBasedSpan(kept.traceId, kept.spanId);
+    await processor.consumeTraces(traces([span], '@opentelemetry/instrumentation-openai'));
+    await sink.waitForSpans(1);
+    expect(getAttribute(span.attributes, 'semtel.status')).toBe('classified');
+    expect(classifier.calls.flat().map((item) => item.transcript)).toEqual(['user: Teach me to juggle']);
+  });
+
+  it('drops the buffered content of spans that leave at once, so it cannot push out content others wait for', async () => {
+    const classifier = new RecordingClassifier();
+    let open: () => void = () => {};
+    classifier.gate = new Promise<void>((resolve) => (open = resolve));
+    const { processor, sink } = createProcessor(classifier, { maxHeldSpans: 1, joinWaitMs: 100 });
+    const kept = { traceId: id(16), spanId: id(8) };
+    await processor.consumeLogs(logsOf([userMessageRecord(kept.traceId, kept.spanId, 'Teach me to whistle')]));
+    // One span fills the hold buffer; the next ones are refused, their content already buffered.
+    await processor.consumeTraces(traces([chatSpan('Occupies the only hold slot')]));
+    // As an app sends them: each call's content, then its span.
+    for (let call = 0; call < 1000; call += 1) {
+      const key = { traceId: id(16), spanId: id(8) };
+      await processor.consumeLogs(logsOf([userMessageRecord(key.traceId, key.spanId, 'refused at the door')]));
+      await processor.consumeTraces(
+        traces([logBasedSpan(key.traceId, key.spanId)], '@opentelemetry/instrumentation-openai'),
+      );
+    }
+    expect(sink.spans()).toHaveLength(1000);
+    expect(sink.spans().every((span) => getAttribute(span.attributes, 'semtel.status') === 'unavailable')).toBe(true);
+    open();
+    await sink.waitForSpans(1001);
+    const span = logBasedSpan(kept.traceId, kept.spanId);
+    await processor.consumeTraces(traces([span], '@opentelemetry/instrumentation-openai'));
+    await sink.waitForSpans(1002);
+    expect(getAttribute(span.attributes, 'semtel.status')).toBe('classified');
+    expect(classifier.calls.flat().map((item) => item.transcript)).toContain('user: Teach me to whistle');
+  });
+
+  it("passes semtel's own classification requests through unlabelled, without holding them", async () => {
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier, { samplingRatio: 0.5, joinWaitMs: 2000 });
+    const prompt = buildClassificationPrompt(taxonomy, [{ id: 'i1', transcript: 'user: How do I boil an egg?' }]);
+    const answer = JSON.stringify({ i1: { intent: 'asking' } });
+    // As semconv ≥1.37 instrumentation records it, on a trace sampling would leave out.
+    const latest = createSpan({
+      traceId: traceIdSampledOutAtHalf(),
+      spanId: id(8),
+      name: 'chat fake-classifier-mini',
+      kind: SpanKind.CLIENT,
+      attributes: [
+        { key: 'gen_ai.operation.name', value: 'chat' },
+        { key: 'gen_ai.provider.name', value: 'openai' },
+        {
+          key: 'gen_ai.input.messages',
+          value: JSON.stringify([
+            { role: 'system', parts: [{ type: 'text', content: prompt.instructions }] },
+            { role: 'user', parts: [{ type: 'text', content: prompt.input }] },
+          ]),
+        },
+        {
+          key: 'gen_ai.output.messages',
+          value: JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: answer }] }]),
+        },
+      ],
+    });
+    // As OpenInference records it with input capture off: only the request parameters show it.
+    const openInference = createSpan({
+      traceId: id(16),
+      spanId: id(8),
+      name: 'OpenAI Chat Completions',
+      kind: SpanKind.CLIENT,
+      attributes: [
+        { key: 'openinference.span.kind', value: 'LLM' },
+        {
+          key: 'llm.invocation_parameters',
+          value: JSON.stringify({
+            model: 'fake-classifier-mini',
+            response_format: { type: 'json_schema', json_schema: { name: classificationSchemaName, strict: true } },
+          }),
+        },
+      ],
+    });
+    const before = structuredClone([latest, openInference]);
+    await processor.consumeTraces(traces([latest, openInference]));
+    expect(sink.spans()).toEqual([latest, openInference]);
+    expect([latest, openInference]).toEqual(before);
+
+    // As instrumentation-openai records it: the span first, its content as log records afterwards.
+    const logBorne = { traceId: id(16), spanId: id(8) };
+    const span = logBasedSpan(logBorne.traceId, logBorne.spanId, responseAttributes);
+    const untouched = structuredClone(span);
+    await processor.consumeTraces(traces([span], '@opentelemetry/instrumentation-openai'));
+    await processor.consumeLogs(
+      logsOf([
+        createLogRecord({
+          traceId: logBorne.traceId,
+          spanId: logBorne.spanId,
+          eventName: 'gen_ai.system.message',
+          body: { kvlist: [{ key: 'content', value: prompt.instructions }] },
+        }),
+        userMessageRecord(logBorne.traceId, logBorne.spanId, prompt.input),
+      ]),
+    );
+    await sink.waitForSpans(3);
+    expect(span).toEqual(untouched);
+    expect(classifier.calls).toHaveLength(0);
+  });
+
+  it('passes spans labelled upstream by semtel through untouched', async () => {
+    // A sidecar semtel labels the span; the gateway's semtel receives it labelled.
+    const sidecar = createProcessor(new RecordingClassifier());
+    const span = chatSpan('Already done');
+    await sidecar.processor.consumeTraces(traces([span]));
+    await sidecar.sink.waitForSpans(1);
+    expect(getAttribute(span.attributes, 'semtel.status')).toBe('classified');
+    const before = structuredClone(span);
     const classifier = new RecordingClassifier();
     const { processor, sink } = createProcessor(classifier);
-    const span = chatSpan('Already done', id(16), [
-      { key: 'semtel.status', value: 'classified' },
-      { key: 'semtel.domain', value: 'gaming' },
-    ]);
     await processor.consumeTraces(traces([span]));
     expect(sink.spans()).toEqual([span]);
-    expect(getAttribute(span.attributes, 'semtel.domain')).toBe('gaming');
-    expect(span.events).toHaveLength(0);
+    expect(span).toEqual(before);
     expect(classifier.calls).toHaveLength(0);
+  });
+
+  it('classifies a span again when its upstream labels are forged, stale or off the taxonomy', async () => {
+    const upstream = createProcessor(new RecordingClassifier());
+    const genuine = chatSpan('Genuine upstream');
+    await upstream.processor.consumeTraces(traces([genuine]));
+    await upstream.sink.waitForSpans(1);
+    const forgedEvent = {
+      timeUnixNano: 1n,
+      name: 'gen_ai.evaluation.result',
+      attributes: [
+        { key: 'gen_ai.evaluation.name', value: 'domain' },
+        { key: 'gen_ai.evaluation.score.label', value: 'pwned_domain' },
+      ],
+      droppedAttributesCount: 0,
+    };
+    const appEvent = { timeUnixNano: 2n, name: 'app.checkpoint', attributes: [], droppedAttributesCount: 0 };
+    const cases: Span[] = [
+      // An app writing labels of its own choosing.
+      chatSpan('Forged one', id(16), [
+        { key: 'semtel.status', value: 'classified' },
+        { key: 'semtel.domain', value: 'pwned_domain' },
+        { key: 'semtel.taxonomy.version', value: taxonomy.version },
+      ]),
+      // A real result with one label swapped for one outside the taxonomy.
+      withAttribute(structuredClone(genuine), 'semtel.domain', 'pwned_domain'),
+      // A real result from another taxonomy version.
+      withAttribute(structuredClone(genuine), 'semtel.taxonomy.version', '000000000000'),
+      // A real result with an extra attribute under the prefix.
+      withAttribute(structuredClone(genuine), 'semtel.injected', 'yes'),
+    ];
+    for (const span of cases) span.events.push(forgedEvent, appEvent);
+    const classifier = new RecordingClassifier();
+    const { processor, sink } = createProcessor(classifier);
+    await processor.consumeTraces(traces(cases));
+    await sink.waitForSpans(cases.length);
+    for (const span of cases) {
+      expect(getAttribute(span.attributes, 'semtel.status')).toMatch(/^(classified|cached)$/);
+      expect(getAttribute(span.attributes, 'semtel.domain')).toBe('technology_and_computing');
+      expect(getAttribute(span.attributes, 'semtel.taxonomy.version')).toBe(taxonomy.version);
+      expect(getAttribute(span.attributes, 'semtel.injected')).toBeUndefined();
+      expect(span.events).not.toContainEqual(forgedEvent);
+      expect(span.events).toContainEqual(appEvent);
+      const evaluations = span.events.filter((event) => event.name === 'gen_ai.evaluation.result');
+      expect(evaluations).toHaveLength(taxonomy.dimensions.filter((dimension) => dimension.enabled).length);
+    }
+    expect(classifier.calls.flat().length).toBeGreaterThan(0);
   });
 });

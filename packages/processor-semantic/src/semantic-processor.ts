@@ -9,11 +9,13 @@ import {
   interactionContentKey,
   isGenAiContentLogRecord,
   isGenAiSpan,
+  spanEventKey,
+  spanReportsResponse,
   stripSpanContent,
   strippedLogRecord,
 } from '@semtel/genai';
 import type { LogRecord, Logs, ResourceSpans, ScopeSpans, Span, Traces } from '@semtel/pdata';
-import { getStringAttribute, hasAttribute } from '@semtel/pdata';
+import { hasAttribute } from '@semtel/pdata';
 import { AdaptiveSampler } from './adaptive-sampler.js';
 import { GenAiEventBuffer } from './genai-event-buffer.js';
 import type { BatchItem } from './interaction-batcher.js';
@@ -25,6 +27,8 @@ import type { ClassificationResult, EnrichmentOptions } from './span-enrichment.
 import { enrichSpan, markSpan } from './span-enrichment.js';
 import { SemanticTelemetry } from './semantic-telemetry.js';
 import { renderTranscript } from './transcript.js';
+import { isOwnClassificationRequest, mentionsOwnClassification } from './own-classification-request.js';
+import { acceptsUpstreamLabels, hasUpstreamLabels, removeUpstreamLabels } from './upstream-labels.js';
 
 export interface SemanticProcessorSettings {
   taxonomy: Taxonomy;
@@ -92,7 +96,7 @@ interface ClassificationJob {
   key: string;
   item: BatchItem;
   waiters: Set<HeldSpan>;
-  /** The span whose arrival started the job is `classified`; copies that joined are `cached`. */
+  /** The span whose arrival started the job is `classified`; copies that joined are `cached` (see complete). */
   originator: HeldSpan;
   attempts: number;
 }
@@ -131,7 +135,10 @@ export class SemanticProcessor implements Processor {
     private readonly next: { traces?: TracesConsumer; logs?: LogsConsumer },
     private readonly telemetry: TelemetrySettings,
   ) {
-    this.events = new GenAiEventBuffer(Math.max(1000, settings.maxHeldSpans), Math.max(60_000, settings.maxHoldMs));
+    this.events = new GenAiEventBuffer({
+      maxKeys: Math.max(1000, settings.maxHeldSpans),
+      ttlMs: Math.max(60_000, settings.maxHoldMs),
+    });
     this.cache = new ResultCache(settings.cache.maxEntries, settings.cache.ttlMs);
     this.batcher = new InteractionBatcher({
       maxTokens: Math.max(256, settings.batch.maxTokens - settings.instructionTokens),
@@ -221,6 +228,9 @@ export class SemanticProcessor implements Processor {
         for (const record of scopeLogs.logRecords) {
           const key = genAiEventSpanKey(record);
           if (key === undefined) continue;
+          // Its span will be sampled out whenever it comes (the configured ratio decides on the trace
+          // id alone; the adaptive one may have risen by then), so its content would never be read.
+          if (this.sampler.decide(record.traceId.toLowerCase()) === 'configured_out') continue;
           const records = byKey.get(key);
           if (records) records.push(record);
           else byKey.set(key, [record]);
@@ -239,10 +249,39 @@ export class SemanticProcessor implements Processor {
 
   /** Decides a GenAI span's fate: true when it leaves now with the request that brought it, else its hold. */
   private admit(span: Span, resourceSpans: ResourceSpans, scopeSpans: ScopeSpans, now: number): true | HeldSpan {
+    const eventKey = spanEventKey(span);
+    const admitted = this.chooseFate(span, eventKey, resourceSpans, scopeSpans, now);
+    // Content buffered for the span is read by now, unless the span waits for more of it: on every
+    // other path it goes, so it cannot linger to the TTL and push out content other spans wait for.
+    if (admitted === true || admitted.eventKey === undefined) this.events.take(eventKey);
+    return admitted;
+  }
+
+  private chooseFate(
+    span: Span,
+    eventKey: string,
+    resourceSpans: ResourceSpans,
+    scopeSpans: ScopeSpans,
+    now: number,
+  ): true | HeldSpan {
     const options = this.settings.enrichment;
-    // Labelled upstream (a sidecar semtel before a gateway, or a re-run): keep those labels.
-    const previous = getStringAttribute(span.attributes, `${options.prefix}.status`);
-    if (previous === SemanticStatus.classified || previous === SemanticStatus.cached) return true;
+    const taxonomy = this.settings.taxonomy;
+    // Semtel's own classification request, recorded by some instrumentation: classifying it would
+    // start a loop, and it is not a user's interaction. It passes unlabelled, not held, not sampled.
+    const buffered = this.events.peek(eventKey);
+    if (
+      mentionsOwnClassification(span, buffered) &&
+      isOwnClassificationRequest(span, extractInteraction(span, scopeSpans.scope, buffered))
+    ) {
+      return true;
+    }
+    // Labelled upstream (a sidecar semtel before a gateway, or a re-run): keep those labels when they
+    // are ours and valid; anything else under the prefix could be forged, so it goes and the span is
+    // classified like any other.
+    if (hasUpstreamLabels(span, taxonomy, options.prefix)) {
+      if (acceptsUpstreamLabels(span, taxonomy, options.prefix)) return true;
+      removeUpstreamLabels(span, taxonomy, options.prefix);
+    }
     const decision = this.sampler.decide(span.traceId);
     if (decision !== 'sampled') {
       const reason =
@@ -253,8 +292,6 @@ export class SemanticProcessor implements Processor {
       this.metrics.status(SemanticStatus.sampledOut);
       return true;
     }
-    const eventKey = `${span.traceId}:${span.spanId}`;
-    const buffered = this.events.peek(eventKey);
     const interaction = extractInteraction(span, scopeSpans.scope, buffered);
     if (this.stopping || this.held.size >= this.settings.maxHeldSpans) {
       const reason = this.stopping
@@ -266,13 +303,16 @@ export class SemanticProcessor implements Processor {
       return true;
     }
     // Content may still come as log records (instrumentation-openai sends it only that way); a
-    // span with only its system instructions on it waits for the turns the same way.
+    // span with only its system instructions on it waits for the turns the same way, and one
+    // whose turns came as log records waits for the answer its span says was produced.
     if (
-      !hasConversation(interaction) &&
       this.settings.joinWaitMs > 0 &&
-      this.mayGetContentFromLogs(span, scopeSpans, now)
+      awaitsLogContent(span, interaction, buffered) &&
+      (hasConversation(interaction) || this.mayGetContentFromLogs(span, scopeSpans, now))
     ) {
-      const heldSpan = this.hold(span, resourceSpans, scopeSpans, now, this.settings.joinWaitMs);
+      // The join wait is part of the hold, so it ends by max_hold at the latest.
+      const joinWaitMs = Math.min(this.settings.joinWaitMs, this.settings.maxHoldMs);
+      const heldSpan = this.hold(span, resourceSpans, scopeSpans, now, joinWaitMs);
       heldSpan.eventKey = eventKey;
       this.waitingForEvents.set(eventKey, heldSpan);
       return heldSpan;
@@ -282,7 +322,6 @@ export class SemanticProcessor implements Processor {
       this.metrics.status(SemanticStatus.skippedNoContent);
       return true;
     }
-    if (buffered !== undefined) this.events.take(eventKey);
     const cached = this.cache.get(interactionContentKey(interaction));
     if (cached) {
       this.label(span, cached, SemanticStatus.cached, now);
@@ -333,7 +372,8 @@ export class SemanticProcessor implements Processor {
     if (eventKey !== undefined) {
       // The join wait is over: classify what did arrive (instructions only, say), if anything.
       const interaction = extractInteraction(heldSpan.span, heldSpan.scopeSpans.scope, this.events.peek(eventKey));
-      if (interaction === undefined) this.release(heldSpan, SemanticStatus.skippedNoContent);
+      if (isOwnClassificationRequest(heldSpan.span, interaction)) this.release(heldSpan);
+      else if (interaction === undefined) this.release(heldSpan, SemanticStatus.skippedNoContent);
       else this.beginClassification(heldSpan, eventKey, interaction);
       return;
     }
@@ -341,8 +381,14 @@ export class SemanticProcessor implements Processor {
   }
 
   private tryJoin(heldSpan: HeldSpan, key: string): void {
-    const interaction = extractInteraction(heldSpan.span, heldSpan.scopeSpans.scope, this.events.peek(key));
-    if (interaction === undefined || !hasConversation(interaction)) return;
+    const joined = this.events.peek(key);
+    const interaction = extractInteraction(heldSpan.span, heldSpan.scopeSpans.scope, joined);
+    // Its content showed it to be semtel's own classification request: it leaves as it came.
+    if (isOwnClassificationRequest(heldSpan.span, interaction)) {
+      this.release(heldSpan);
+      return;
+    }
+    if (interaction === undefined || awaitsLogContent(heldSpan.span, interaction, joined)) return;
     this.beginClassification(heldSpan, key, interaction);
   }
 
@@ -372,7 +418,9 @@ export class SemanticProcessor implements Processor {
       heldSpan.job = existing;
       return;
     }
-    const transcript = renderTranscript(this.redacted(interaction), this.settings.itemMaxTokens);
+    // Redaction runs inside the rendering, on no more of each text than the transcript can keep.
+    const redact = this.settings.redact;
+    const transcript = renderTranscript(interaction, this.settings.itemMaxTokens, redact ? { redact } : {});
     const job: ClassificationJob = {
       key,
       item: { key, transcript: transcript.text, tokens: transcript.tokens },
@@ -506,19 +554,6 @@ export class SemanticProcessor implements Processor {
     return Math.max(1, Math.min(this.settings.requestTimeoutMs, latestDeadline - Date.now() + holdDeadlineMarginMs));
   }
 
-  private redacted(interaction: Interaction): Interaction {
-    const redact = this.settings.redact;
-    if (redact === undefined) return interaction;
-    const messages = (list: Interaction['messages']) =>
-      list.map((message) => ({ ...message, text: redact(message.text) }));
-    return {
-      ...interaction,
-      systemInstructions: interaction.systemInstructions.map(redact),
-      messages: messages(interaction.messages),
-      output: messages(interaction.output),
-    };
-  }
-
   private stripIfConfigured(span: Span): void {
     if (this.settings.stripContent) stripSpanContent(span);
   }
@@ -534,8 +569,11 @@ export class SemanticProcessor implements Processor {
     }
     this.metrics.interaction(result.labels);
     const now = Date.now();
+    // The result is `classified` for the span it was computed for: the originator, or, when that one
+    // left already (at its max_hold), the earliest copy still waiting, which got it first-hand too.
+    const classifiedFor = job.waiters.has(job.originator) ? job.originator : job.waiters.values().next().value;
     for (const heldSpan of job.waiters) {
-      const status = heldSpan === job.originator ? SemanticStatus.classified : SemanticStatus.cached;
+      const status = heldSpan === classifiedFor ? SemanticStatus.classified : SemanticStatus.cached;
       this.label(heldSpan.span, result, status, now);
       this.release(heldSpan, undefined);
     }
@@ -558,7 +596,10 @@ export class SemanticProcessor implements Processor {
     clearTimeout(heldSpan.timer);
     this.held.delete(heldSpan);
     heldSpan.job?.waiters.delete(heldSpan);
-    if (heldSpan.eventKey !== undefined) this.waitingForEvents.delete(heldSpan.eventKey);
+    if (heldSpan.eventKey !== undefined) {
+      this.waitingForEvents.delete(heldSpan.eventKey);
+      this.events.take(heldSpan.eventKey);
+    }
     if (status !== undefined) {
       markSpan(heldSpan.span, status, this.settings.enrichment, reason);
       this.metrics.status(status);
@@ -639,6 +680,23 @@ export class SemanticProcessor implements Processor {
 /** True when the interaction has turns or output, not only system instructions. */
 function hasConversation(interaction: Interaction | undefined): boolean {
   return interaction !== undefined && (interaction.messages.length > 0 || interaction.output.length > 0);
+}
+
+/**
+ * Whether more of the interaction is still to come as log records: there are no turns yet, or the
+ * turns came as log records and the span says the model answered, but no answer was joined. Those
+ * records travel apart from the span (a separate exporter), so the answer often comes last;
+ * classifying without it would miss the output and give a content key other copies do not share.
+ */
+function awaitsLogContent(span: Span, interaction: Interaction | undefined, joined: LogRecord[] | undefined): boolean {
+  if (!hasConversation(interaction)) return true;
+  return (
+    interaction !== undefined &&
+    interaction.output.length === 0 &&
+    joined !== undefined &&
+    joined.length > 0 &&
+    spanReportsResponse(span)
+  );
 }
 
 /** A copy of the request whose GenAI content log records have lost their content; the rest is shared. */

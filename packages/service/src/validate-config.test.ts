@@ -177,6 +177,48 @@ service:
     ]);
   });
 
+  it('warns, without failing, when semantic is in a traces pipeline but not in the logs pipeline beside it', async () => {
+    const warnings = async (pipelines: string): Promise<string[]> => {
+      const result = await loadConfig(
+        {
+          config: `
+receivers: { otlp: }
+processors: { semantic: }
+exporters: { debug: }
+service:
+  pipelines:
+${pipelines}
+`,
+        },
+        factories,
+      );
+      expect(result.issues).toEqual([]);
+      return result.warnings.map(formatConfigIssue);
+    };
+    const consequence =
+      'GenAI content sent as log records (e.g. by @opentelemetry/instrumentation-openai) never reaches it, so those spans get semtel.status=skipped_no_content';
+    // The design brief's own example: the logs pipeline bypasses the processor.
+    expect(
+      await warnings(`    traces: { receivers: [otlp], processors: [semantic], exporters: [debug] }
+    logs:   { receivers: [otlp], exporters: [debug] }`),
+    ).toEqual([
+      `service.pipelines.logs.processors: processor "semantic" is in pipeline "traces" but not in this logs pipeline: ${consequence}; add "semantic" to its processors`,
+    ]);
+    expect(await warnings('    traces: { receivers: [otlp], processors: [semantic], exporters: [debug] }')).toEqual([
+      `service.pipelines: processor "semantic" is in pipeline "traces" but there is no logs pipeline: ${consequence}; add one, e.g. logs: { receivers: [otlp], processors: [semantic], exporters: [...] }`,
+    ]);
+    expect(
+      await warnings(`    traces: { receivers: [otlp], processors: [semantic], exporters: [debug] }
+    logs:   { receivers: [otlp], processors: [semantic], exporters: [debug] }`),
+    ).toEqual([]);
+    // One logs pipeline with the processor is enough: every pipeline of a receiver gets all its logs.
+    expect(
+      await warnings(`    traces: { receivers: [otlp], processors: [semantic], exporters: [debug] }
+    logs:   { receivers: [otlp], processors: [semantic], exporters: [debug] }
+    logs/archive: { receivers: [otlp], exporters: [debug] }`),
+    ).toEqual([]);
+  });
+
   it('reports a file that cannot be read', async () => {
     const result = await loadConfig({ configFile: '/nonexistent/semtel.yaml' }, factories);
     expect(result.issues.map(formatConfigIssue)).toEqual(['cannot read /nonexistent/semtel.yaml: no such file']);

@@ -160,6 +160,7 @@ export function validateConfig(
       });
     }
   }
+  warnings.push(...semanticLogsWarnings(pipelines));
   issues.push(
     ...durableQueueAcknowledgementIssues(
       pipelines,
@@ -201,6 +202,46 @@ export function validateConfig(
     service,
   };
   return { config: issues.length === 0 ? config : undefined, issues, warnings };
+}
+
+/**
+ * The `semantic` processor joins GenAI content that instrumentations send as log records
+ * (`@opentelemetry/instrumentation-openai` sends it no other way) only if the same processor
+ * instance also sees the logs. A config that puts it in a traces pipeline but in no logs pipeline
+ * carrying those records is valid, but every such span would leave `skipped_no_content`: warn,
+ * naming the fix.
+ */
+function semanticLogsWarnings(pipelines: readonly PipelineSpec[]): ConfigIssue[] {
+  const warnings: ConfigIssue[] = [];
+  const logsPipelines = pipelines.filter((pipeline) => pipeline.signal === 'logs');
+  const reported = new Set<string>();
+  for (const traces of pipelines) {
+    if (traces.signal !== 'traces') continue;
+    for (const processor of traces.processors) {
+      if (parseComponentId(processor).type !== 'semantic' || reported.has(processor)) continue;
+      // Logs of the same receivers are the ones the app's log exporter sends next to its spans.
+      const sharing = logsPipelines.filter((logs) => logs.receivers.some((id) => traces.receivers.includes(id)));
+      const carrying = sharing.length > 0 ? sharing : logsPipelines;
+      if (carrying.some((logs) => logs.processors.includes(processor))) continue;
+      reported.add(processor);
+      const consequence =
+        'GenAI content sent as log records (e.g. by @opentelemetry/instrumentation-openai) never reaches it, so those spans get semtel.status=skipped_no_content';
+      if (carrying.length === 0) {
+        warnings.push({
+          path: 'service.pipelines',
+          message: `processor "${processor}" is in pipeline "${traces.id}" but there is no logs pipeline: ${consequence}; add one, e.g. logs: { receivers: [${traces.receivers.join(', ')}], processors: [${processor}], exporters: [...] }`,
+        });
+        continue;
+      }
+      for (const logs of carrying) {
+        warnings.push({
+          path: `service.pipelines.${logs.id}.processors`,
+          message: `processor "${processor}" is in pipeline "${traces.id}" but not in this logs pipeline: ${consequence}; add "${processor}" to its processors`,
+        });
+      }
+    }
+  }
+  return warnings;
 }
 
 /**
