@@ -33,3 +33,9 @@ export const protoTypes = {
 } as const;
 
 export const Long = protobuf.util.Long;
+
+/**
+ * How deeply messages may nest: protobufjs refuses to decode or encode deeper (protoc's default
+ * recursion limit). The JSON decoder enforces the same limit, so what it accepts encodes.
+ */
+export const maxMessageDepth: number = protobuf.util.recursionLimit;
