@@ -1,10 +1,12 @@
-import type { CreateSettings, Counter, Exporter, Host, Logger, Meter, Signal } from '@semtel/component';
+import type { CreateSettings, Exporter, Host, Logger, Meter, Signal } from '@semtel/component';
 import { errorMessage, formatComponentId, once, PermanentError, RetryableError } from '@semtel/component';
 import type { PartialSuccess } from '@semtel/otlp';
 import type { Logs, Metrics, Traces } from '@semtel/pdata';
 import { countDataPoints, countLogRecords, countSpans } from '@semtel/pdata';
 import { formatDuration } from '@semtel/component';
 import type { ExporterHelperConfig } from './exporter-helper-config.js';
+import type { ExporterItemCounters } from './exporter-item-counters.js';
+import { exporterItemCounters, itemNames } from './exporter-item-counters.js';
 import { RetryPolicy } from './retry-policy.js';
 import { SendingQueue } from './sending-queue.js';
 
@@ -30,7 +32,6 @@ export interface ExportTransport {
   close(): Promise<void>;
 }
 
-const itemNames: Record<Signal, string> = { traces: 'spans', logs: 'log_records', metrics: 'metric_points' };
 const mebibyte = 1024 * 1024;
 
 function queueFigure<Item>(queue: SendingQueue<Item>, figure: QueueFigure): number {
@@ -57,13 +58,10 @@ interface ExportRequest {
   readonly items: number;
 }
 
-interface SignalState {
+interface SignalState extends ExporterItemCounters {
   readonly signal: Signal;
   readonly logger: Logger;
   readonly queue: SendingQueue<ExportRequest> | undefined;
-  readonly sent: Counter;
-  readonly sendFailed: Counter;
-  readonly enqueueFailed: Counter;
   /** Items given up because the shutdown deadline came first. */
   undelivered: number;
 }
@@ -183,8 +181,6 @@ export class ExporterHelper implements Exporter {
   #stateOf(signal: Signal): SignalState | undefined {
     const existing = this.#states.get(signal);
     if (existing !== undefined || !this.#signals.has(signal)) return existing;
-    const noun = itemNames[signal];
-    const labelNames = ['exporter'] as const;
     const queueConfig = this.#config.sending_queue;
     const state: SignalState = {
       signal,
@@ -199,21 +195,7 @@ export class ExporterHelper implements Exporter {
             },
           })
         : undefined,
-      sent: this.#meter.counter(
-        `otelcol_exporter_sent_${noun}`,
-        `Number of ${noun} successfully sent to destination.`,
-        labelNames,
-      ),
-      sendFailed: this.#meter.counter(
-        `otelcol_exporter_send_failed_${noun}`,
-        `Number of ${noun} in failed attempts to send to destination.`,
-        labelNames,
-      ),
-      enqueueFailed: this.#meter.counter(
-        `otelcol_exporter_enqueue_failed_${noun}`,
-        `Number of ${noun} failed to be added to the sending queue.`,
-        labelNames,
-      ),
+      ...exporterItemCounters(this.#meter, signal),
       undelivered: 0,
     };
     this.#states.set(signal, state);
