@@ -229,6 +229,9 @@ describe('strings', () => {
     const corrupt = Buffer.from(valid);
     corrupt.set([0xc3, 0x28], corrupt.indexOf('deep'));
     expect(() => decodeTraces(corrupt, 'protobuf')).toThrow(/^invalid protobuf ExportTraceServiceRequest: .*utf-8/i);
+    const long = Buffer.from(encodeTraces(tracesWith(`${'x'.repeat(100)}ok`, 'span'), 'protobuf'));
+    long.set([0xed, 0xa0, 0x80], long.indexOf('ok') - 1); // an encoded lone surrogate
+    expect(() => decodeTraces(long, 'protobuf')).toThrow(/utf-8/i);
     const genuineReplacementCharacter = encodeTraces(tracesWith('\ufffd', 'span'), 'protobuf');
     expect(
       getAttribute(

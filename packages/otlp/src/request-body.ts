@@ -5,6 +5,7 @@ import type { Encoding } from './encoding.js';
 import { asBuffer } from './hex.js';
 import { InexactIntegerError, messageFromJson, messageToJson } from './message-json.js';
 import { maxMessageDepth } from './proto-types.js';
+import { VerifyingBufferReader } from './verifying-buffer-reader.js';
 
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
 
@@ -13,8 +14,8 @@ export function decodeMessage(type: protobuf.Type, body: Uint8Array, encoding: E
   if (encoding === 'json') return messageFromJsonBody(type, body);
   if (encoding !== 'protobuf') throw new CodecError(`unknown encoding ${JSON.stringify(encoding)}`);
   try {
-    // A Buffer makes protobufjs use its Buffer reader: native UTF-8 decoding, zero-copy bytes.
-    return type.decode(asBuffer(body)) as unknown as Record<string, unknown>;
+    // A Buffer reader: native UTF-8 decoding, zero-copy bytes.
+    return type.decode(new VerifyingBufferReader(asBuffer(body))) as unknown as Record<string, unknown>;
   } catch (error) {
     const reason = (error as Error).message;
     // protobufjs says only "max depth exceeded"; name the limit so the sender knows what to fix.
