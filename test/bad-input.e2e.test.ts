@@ -12,8 +12,75 @@ import { startSemtelProcess } from './support/semtel-process.js';
 
 const maxBodyBytes = 1024 * 1024;
 
+/** A protobuf length-delimited field: tag, length, bytes. */
+function field(number: number, bytes: Uint8Array): Buffer {
+  const varint = (value: number): number[] => {
+    const out: number[] = [];
+    for (let rest = value; ; rest = Math.floor(rest / 128)) {
+      if (rest < 128) {
+        out.push(rest);
+        return out;
+      }
+      out.push((rest % 128) | 128);
+    }
+  };
+  return Buffer.concat([Buffer.from([...varint((number << 3) | 2), ...varint(bytes.length)]), bytes]);
+}
+
+/**
+ * An ExportTraceServiceRequest whose span attribute nests `levels` arrays, written by hand the
+ * way a sender in another language could, since protobufjs refuses to encode it.
+ */
+function deeplyNestedProtobuf(levels: number): Buffer {
+  let anyValue = field(1, Buffer.from('leaf')); // AnyValue.string_value
+  for (let level = 0; level < levels; level++) anyValue = field(5, field(1, anyValue)); // array_value.values
+  const keyValue = Buffer.concat([field(1, Buffer.from('deep')), field(2, anyValue)]);
+  const span = Buffer.concat([
+    field(1, Buffer.alloc(16, 1)),
+    field(2, Buffer.alloc(8, 2)),
+    field(5, Buffer.from('deep span')),
+    field(9, keyValue),
+  ]);
+  return field(1, field(2, field(2, span))); // resource_spans.scope_spans.spans
+}
+
+function deeplyNestedJson(levels: number): string {
+  let value: unknown = { stringValue: 'leaf' };
+  for (let level = 0; level < levels; level++) value = { arrayValue: { values: [value] } };
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        scopeSpans: [
+          {
+            spans: [
+              {
+                traceId: '01'.repeat(16),
+                spanId: '02'.repeat(8),
+                name: 'deep span',
+                attributes: [{ key: 'deep', value }],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+}
+
+/** A valid request whose span name is then made invalid UTF-8. */
+function invalidUtf8Protobuf(): Buffer {
+  const traces = buildTraces([buildSmallSpan()]);
+  const span = traces.resourceSpans[0]?.scopeSpans[0]?.spans[0];
+  if (span) span.name = 'NAME-TO-CORRUPT';
+  const body = Buffer.from(encodeTraces(traces, 'protobuf'));
+  body.set([0xc3, 0x28], body.indexOf('NAME-TO-CORRUPT'));
+  return body;
+}
+
 interface BadCase {
   name: string;
+  /** Part of the message the sender needs to fix the request. */
+  messageContains?: string;
   method?: string;
   path?: string;
   headers: Record<string, string>;
@@ -73,6 +140,31 @@ const badCases: BadCase[] = [
     bodyEncoding: 'protobuf',
   },
   {
+    // Accepted, it would be dropped at export: protobuf cannot encode it.
+    name: 'JSON nested deeper than protobuf can encode',
+    headers: json,
+    body: () => deeplyNestedJson(60),
+    status: 400,
+    bodyEncoding: 'json',
+    messageContains: 'resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value.arrayValue',
+  },
+  {
+    name: 'protobuf nested deeper than protobuf can encode',
+    headers: protobuf,
+    body: () => deeplyNestedProtobuf(60),
+    status: 400,
+    bodyEncoding: 'protobuf',
+    messageContains: 'messages nested more than 100 deep',
+  },
+  {
+    name: 'protobuf with a string that is not valid UTF-8',
+    headers: protobuf,
+    body: invalidUtf8Protobuf,
+    status: 400,
+    bodyEncoding: 'protobuf',
+    messageContains: 'utf-8',
+  },
+  {
     name: 'gzip header on a body that is not gzip',
     headers: gzipProtobuf,
     body: () => encodeTraces(buildTraces([buildSmallSpan()]), 'protobuf'),
@@ -105,7 +197,10 @@ async function rawGrpcCall(
       stream.on('response', (headers) => {
         // A trailers-only response puts grpc-status in the headers.
         if (headers['grpc-status'] !== undefined) {
-          headersStatus = { status: String(headers['grpc-status']), message: String(headers['grpc-message'] ?? '') };
+          headersStatus = {
+            status: String(headers['grpc-status']),
+            message: decodeURIComponent(String(headers['grpc-message'] ?? '')),
+          };
         }
       });
       stream.on('trailers', (trailers) =>
@@ -128,7 +223,8 @@ async function rawGrpcCall(
 describe('semtel rejects bad input and keeps serving', () => {
   let backend: OtlpSink;
   let semtel: SemtelProcess;
-  let goodRequests = 0;
+  /** Spans the backend should have received so far. */
+  let expectedSpans = 0;
 
   beforeAll(async () => {
     backend = await OtlpSink.start();
@@ -159,8 +255,8 @@ describe('semtel rejects bad input and keeps serving', () => {
     });
     expect(response.status).toBe(200);
     await response.arrayBuffer();
-    goodRequests += 1;
-    const spans = await backend.waitForSpans(goodRequests * 2, 15_000);
+    expectedSpans += 2;
+    const spans = await backend.waitForSpans(expectedSpans, 15_000);
     const sentIds = traces.resourceSpans[0]?.scopeSpans[0]?.spans.map((span) => span.spanId);
     expect(
       spans
@@ -188,9 +284,36 @@ describe('semtel rejects bad input and keeps serving', () => {
         ? new TextDecoder().decode(body)
         : decodeRpcStatus(body, badCase.bodyEncoding).message;
     expect(message.trim().length, `message for ${badCase.name}`).toBeGreaterThan(0);
+    if (badCase.messageContains !== undefined) expect(message).toContain(badCase.messageContains);
     await expectGoodRequestDelivered();
     // Only the good requests ever reached the backend.
-    expect(backend.spanCount).toBe(goodRequests * 2);
+    expect(backend.spanCount).toBe(expectedSpans);
+  });
+
+  it('accepts nesting up to the limit and delivers it', async () => {
+    const response = await fetch(`${semtel.httpEndpoint}/v1/traces`, {
+      method: 'POST',
+      headers: json,
+      body: deeplyNestedJson(47),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+    expectedSpans += 1;
+    const spans = await backend.waitForSpans(expectedSpans, 15_000);
+    expect(spans.at(-1)?.span.name).toBe('deep span');
+    await expectGoodRequestDelivered();
+  });
+
+  it.each([
+    { name: 'nested deeper than protobuf can encode', body: () => deeplyNestedProtobuf(60), contains: 'nested more' },
+    { name: 'not valid UTF-8', body: invalidUtf8Protobuf, contains: 'utf-8' },
+  ])('answers a gRPC message $name with INVALID_ARGUMENT and keeps serving', async ({ body, contains }) => {
+    const result = await rawGrpcCall(semtel.grpcEndpoint, grpcExportPaths.traces, body());
+    expect(result.status).toBe('3');
+    expect(result.message).toContain(contains);
+    await expectGoodRequestDelivered();
+    expect(backend.spanCount).toBe(expectedSpans);
   });
 
   it('answers a malformed gRPC message with INVALID_ARGUMENT and keeps serving', async () => {

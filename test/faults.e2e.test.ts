@@ -7,6 +7,7 @@ import { buildLogRecord, buildLogs, buildMixedTraces, OtlpSink } from '@semtel/t
 import type { SinkRequest } from '@semtel/testing';
 import { countSpans } from '@semtel/pdata';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { metricValue } from './support/otlp-http-sender.js';
 import type { SemtelProcess } from './support/semtel-process.js';
 import { startSemtelProcess } from './support/semtel-process.js';
 
@@ -135,6 +136,87 @@ describe.each([
   it('recovers from a long outage with a rising retry backlog', async () => {
     backend.injectFault({ kind: 'unavailable' }, { durationMs: 3000 });
     const ids = await sendTraces(semtel, 30, 64);
+    await backend.waitForSpans(ids.length, deliveryTimeoutMs);
+    expectEachDeliveredOnce(backend, ids);
+  });
+});
+
+describe('semtel bounds its sending queue in bytes through a backend outage', () => {
+  let backend: OtlpSink;
+  let semtel: SemtelProcess;
+  const mebibyte = 1024 * 1024;
+
+  beforeAll(async () => {
+    backend = await OtlpSink.start();
+    semtel = await startSemtelProcess({
+      // Uncompressed, so the bytes the queue holds are the protobuf bodies' own size.
+      exportersYaml: `
+        otlp_http:
+          endpoint: ${backend.httpEndpoint}
+          compression: none
+          timeout: 1s
+          sending_queue: { num_consumers: 1, max_size_mib: 1 }
+          retry_on_failure: { initial_interval: 100ms, max_interval: 200ms, max_elapsed_time: 60s }`,
+      pipelinesYaml: `
+        traces: { receivers: [otlp], exporters: [otlp_http] }`,
+    });
+  });
+
+  afterAll(async () => {
+    await semtel?.stop();
+    await backend?.close();
+  });
+
+  it('refuses with 429 + Retry-After once 1 MiB is held, and delivers everything once the sender retries', async () => {
+    backend.injectFault({ kind: 'unavailable' });
+    const post = (body: Uint8Array) =>
+      fetch(`${semtel.httpEndpoint}/v1/traces`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-protobuf' },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+    // About 340 KB each: the queue holds three at most, whatever its queue_size (1000 requests).
+    const batches = Array.from({ length: 8 }, (_, index) =>
+      buildMixedTraces({ spanCount: 120, genAiRatio: 0.5, variantOffset: 50_000 + index * 1000 }),
+    );
+    const ids = batches.flatMap((traces) =>
+      traces.resourceSpans.flatMap((resource) =>
+        resource.scopeSpans.flatMap((scope) => scope.spans.map((span) => span.spanId)),
+      ),
+    );
+    const refused: Uint8Array[] = [];
+    for (const traces of batches) {
+      const body = encodeTraces(traces, 'protobuf');
+      const response = await post(body);
+      await response.arrayBuffer();
+      if (response.status === 200) continue;
+      expect(response.status).toBe(429);
+      expect(response.headers.get('retry-after')).toBe('1');
+      refused.push(body);
+    }
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.length).toBeLessThan(batches.length);
+    const capacity = await metricValue(semtel.metricsAddress, 'semtel_exporter_queue_bytes_capacity', {
+      data_type: 'traces',
+    });
+    expect(capacity).toBe(mebibyte);
+    const held = await metricValue(semtel.metricsAddress, 'semtel_exporter_queue_bytes', { data_type: 'traces' });
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThanOrEqual(mebibyte);
+
+    // The outage ends; the sender retries what was refused, as an SDK does after Retry-After.
+    backend.clearFaults();
+    for (const body of refused) {
+      let status = 0;
+      for (let attempt = 0; attempt < 100 && status !== 200; attempt += 1) {
+        const response = await post(body);
+        await response.arrayBuffer();
+        status = response.status;
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(status).toBe(200);
+    }
     await backend.waitForSpans(ids.length, deliveryTimeoutMs);
     expectEachDeliveredOnce(backend, ids);
   });

@@ -200,4 +200,33 @@ describe.each([
       .reduce((total, metrics) => total + metrics.dataPointCount, 0);
     expect(forwardedPoints).toBe(dataPoints);
   });
+
+  it('keeps 64-bit integers that an OTLP/JSON sender wrote as numbers exact beyond 2^53', async () => {
+    // Lenient senders (and the JS SDK, for integer attributes) write numbers where OTLP/JSON asks
+    // for strings; JSON.parse alone would round every one of these.
+    const caseName = `${exporter} json int64 numbers`;
+    const body =
+      `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${'ab'.repeat(16)}","spanId":"${'cd'.repeat(8)}",` +
+      `"name":"big numbers","startTimeUnixNano":1700000000123456789,"endTimeUnixNano":1700000000987654321,` +
+      `"attributes":[{"key":"test.case","value":{"stringValue":"${caseName}"}},` +
+      `{"key":"big","value":{"intValue":9007199254740993}},{"key":"min","value":{"intValue":-9223372036854775808}}]}]}]}]}`;
+    const response = await fetch(`${semtel.httpEndpoint}/v1/traces`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+    await response.arrayBuffer();
+    await backend.waitUntil(
+      () => spansOfCase(backend, caseName).length >= 1,
+      arrivalTimeoutMs,
+      () => `the span with big numbers\n${semtel.output()}`,
+    );
+    const [received] = spansOfCase(backend, caseName);
+    expect(received?.span.startTimeUnixNano).toBe(1700000000123456789n);
+    expect(received?.span.endTimeUnixNano).toBe(1700000000987654321n);
+    expect(getAttribute(received?.span.attributes ?? [], 'big')).toBe(9007199254740993n);
+    expect(getAttribute(received?.span.attributes ?? [], 'min')).toBe(-9223372036854775808n);
+  });
 });

@@ -24,6 +24,17 @@ describe('debug exporter', () => {
     ]);
   });
 
+  it('counts what it printed in otelcol_exporter_sent_*, per signal it was given', async () => {
+    const { exporter, telemetry } = createExporter({});
+    await exporter.consumeTraces?.(sampleTraces(2));
+    await exporter.consumeTraces?.(sampleTraces(3));
+    await exporter.consumeLogs?.(sampleLogs(4));
+    const labels = { exporter: 'debug' };
+    expect(telemetry.counter('otelcol_exporter_sent_spans', labels)).toBe(5);
+    expect(telemetry.counter('otelcol_exporter_sent_log_records', labels)).toBe(4);
+    expect(telemetry.counter('otelcol_exporter_send_failed_spans', labels)).toBe(0);
+  });
+
   it('prints one line per span at normal verbosity', async () => {
     const { exporter, telemetry } = createExporter({ verbosity: 'normal' });
     await exporter.consumeTraces?.(sampleTraces(2));
@@ -89,8 +100,11 @@ describe('debug exporter', () => {
       error: () => undefined,
       child: () => broken,
     };
-    const { exporter } = createExporter({ verbosity: 'detailed' }, { ...recordingTelemetry(), logger: broken });
+    const telemetry = { ...recordingTelemetry(), logger: broken };
+    const { exporter } = createExporter({ verbosity: 'detailed' }, telemetry);
     await expect(exporter.consumeTraces?.(sampleTraces(1))).resolves.toBeUndefined();
+    expect(telemetry.counter('otelcol_exporter_send_failed_spans', { exporter: 'debug' })).toBe(1);
+    expect(telemetry.counter('otelcol_exporter_sent_spans', { exporter: 'debug' })).toBe(0);
     await expect(
       exporter.consumeMetrics?.({ resourceMetrics: [{ nonsense: true }], dataPointCount: 1 }),
     ).resolves.toBeUndefined();

@@ -1,9 +1,11 @@
-import type { Exporter, ExporterFactory, Logger } from '@semtel/component';
-import { errorMessage, once } from '@semtel/component';
+import type { Exporter, ExporterFactory, Logger, Meter, Signal } from '@semtel/component';
+import { errorMessage, formatComponentId, once } from '@semtel/component';
 import { encodeMetrics } from '@semtel/otlp';
 import type { Logs, Metrics, Traces } from '@semtel/pdata';
 import { countLogRecords, countSpans } from '@semtel/pdata';
 import { z } from 'zod';
+import type { ExporterItemCounters } from './exporter-item-counters.js';
+import { exporterItemCounters } from './exporter-item-counters.js';
 import {
   formatLogsDetailed,
   formatLogsLines,
@@ -22,9 +24,14 @@ export type DebugConfig = z.output<typeof debugConfigSchema>;
 class DebugExporter implements Exporter {
   readonly #logger: Logger;
   readonly #verbosity: DebugConfig['verbosity'];
+  readonly #meter: Meter;
+  readonly #labels: { exporter: string };
+  readonly #counters = new Map<Signal, ExporterItemCounters>();
 
-  constructor(logger: Logger, config: DebugConfig) {
+  constructor(logger: Logger, meter: Meter, exporterName: string, config: DebugConfig) {
     this.#logger = logger;
+    this.#meter = meter;
+    this.#labels = { exporter: exporterName };
     this.#verbosity = config.verbosity;
   }
 
@@ -33,6 +40,8 @@ class DebugExporter implements Exporter {
 
   async consumeTraces(traces: Traces): Promise<void> {
     this.#print(
+      'traces',
+      countSpans(traces),
       'TracesExporter',
       () => ({ 'resource spans': traces.resourceSpans.length, spans: countSpans(traces) }),
       () => formatTracesLines(traces),
@@ -42,6 +51,8 @@ class DebugExporter implements Exporter {
 
   async consumeLogs(logs: Logs): Promise<void> {
     this.#print(
+      'logs',
+      countLogRecords(logs),
       'LogsExporter',
       () => ({ 'resource logs': logs.resourceLogs.length, 'log records': countLogRecords(logs) }),
       () => formatLogsLines(logs),
@@ -53,6 +64,8 @@ class DebugExporter implements Exporter {
     // Metrics are opaque outside the codec, so the readable form is their OTLP/JSON.
     const json = (): string => Buffer.from(encodeMetrics(metrics, 'json')).toString('utf8');
     this.#print(
+      'metrics',
+      metrics.dataPointCount,
       'MetricsExporter',
       () => ({ 'resource metrics': metrics.resourceMetrics.length, 'data points': metrics.dataPointCount }),
       json,
@@ -60,12 +73,27 @@ class DebugExporter implements Exporter {
     );
   }
 
-  #print(title: string, summary: () => object, lines: () => string, detailed: () => string): void {
+  #print(
+    signal: Signal,
+    items: number,
+    title: string,
+    summary: () => object,
+    lines: () => string,
+    detailed: () => string,
+  ): void {
+    // Created on first use, so only the signals routed here get series, as for the OTLP exporters.
+    let counters = this.#counters.get(signal);
+    if (counters === undefined) {
+      counters = exporterItemCounters(this.#meter, signal);
+      this.#counters.set(signal, counters);
+    }
     try {
       this.#logger.info(summary(), title);
       if (this.#verbosity === 'normal') this.#logger.info(lines());
       else if (this.#verbosity === 'detailed') this.#logger.info(detailed());
+      counters.sent.add(items, this.#labels);
     } catch (error) {
+      counters.sendFailed.add(items, this.#labels);
       try {
         this.#logger.warn({ error: errorMessage(error) }, `${title} could not format the data`);
       } catch {
@@ -80,6 +108,7 @@ export const debugExporterFactory: ExporterFactory<DebugConfig> = {
   signals: ['traces', 'logs', 'metrics'],
   configSchema: debugConfigSchema,
   create(settings, config) {
-    return new DebugExporter(settings.telemetry.logger, config);
+    const { logger, meter } = settings.telemetry;
+    return new DebugExporter(logger, meter, formatComponentId(settings.id), config);
   },
 };

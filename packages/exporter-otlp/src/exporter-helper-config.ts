@@ -1,12 +1,21 @@
 import { z } from 'zod';
 import { durationSchema } from '@semtel/component';
 
-/** `sending_queue`: the collector's in-memory queue, sized in requests. */
+/**
+ * `sending_queue`: the collector's in-memory queue, sized in requests (`queue_size`, the
+ * `requests` sizer), plus semtel's `max_size_mib` on the encoded bytes it holds, so that memory
+ * stays bounded during an outage however large the requests are.
+ */
 export const sendingQueueSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     num_consumers: z.number().int().min(1).max(1000).default(10),
     queue_size: z.number().int().min(1).max(1_000_000).default(1000),
+    max_size_mib: z
+      .number()
+      .positive('max_size_mib must be greater than 0')
+      .max(1024 * 1024, 'max_size_mib must be at most 1048576 (1 TiB)')
+      .default(256),
   })
   .prefault({});
 

@@ -143,10 +143,9 @@ describe('ExporterHelper with the sending queue', () => {
       value: 2,
       labels: { exporter: 'otlp_http/backend', data_type: 'traces' },
     });
-    expect(telemetry.observe('otelcol_exporter_queue_capacity')).toContainEqual({
-      value: 2,
-      labels: { exporter: 'otlp_http/backend', data_type: 'logs' },
-    });
+    expect(telemetry.observe('otelcol_exporter_queue_capacity')).toEqual([
+      { value: 2, labels: { exporter: 'otlp_http/backend', data_type: 'traces' } },
+    ]);
 
     const controller = new AbortController();
     controller.abort();
@@ -154,6 +153,80 @@ describe('ExporterHelper with the sending queue', () => {
     expect(telemetry.counter('otelcol_exporter_send_failed_spans', labels)).toBe(3);
     const report = telemetry.logs.find((entry) => entry.message.includes('were not delivered'));
     expect(report?.fields).toMatchObject({ dropped_spans: 3 });
+  });
+
+  it('bounds the encoded bytes it holds, in flight included, and refuses beyond them', async () => {
+    const transport = new ScriptedTransport(['hang']);
+    const batchBytes = transport.encode('traces', sampleTraces(1)).byteLength;
+    // Room for three batches: one in flight, two waiting; queue_size alone would take 1000.
+    const maxMiB = (batchBytes * 3.5) / (1024 * 1024);
+    const { exporter, telemetry } = create(
+      transport,
+      helperConfig({ queue: { num_consumers: 1, max_size_mib: maxMiB } }),
+    );
+    for (let batch = 0; batch < 3; batch += 1) await exporter.consumeTraces(sampleTraces(1));
+    await waitFor(() => transport.attempts === 1);
+    const refusal = await exporter.consumeTraces(sampleTraces(1)).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(RetryableError);
+    expect((refusal as RetryableError).throttled).toBe(true);
+    expect((refusal as Error).message).toMatch(
+      /^sending queue of exporter otlp_http\/backend is full \(2 of 1000 requests waiting, [\d.]+ of [\d.]+ MiB held\)$/,
+    );
+    expect(telemetry.counter('otelcol_exporter_enqueue_failed_spans', labels)).toBe(1);
+    const series = { exporter: 'otlp_http/backend', data_type: 'traces' };
+    expect(telemetry.observe('semtel_exporter_queue_bytes')).toEqual([{ value: batchBytes * 3, labels: series }]);
+    expect(telemetry.observe('semtel_exporter_queue_bytes_capacity')).toEqual([
+      { value: maxMiB * 1024 * 1024, labels: series },
+    ]);
+    const controller = new AbortController();
+    controller.abort();
+    await exporter.shutdown(controller.signal);
+    expect(telemetry.counter('otelcol_exporter_send_failed_spans', labels)).toBe(3);
+  });
+
+  it('takes a batch larger than the byte bound when it holds nothing else, so it is never refused forever', async () => {
+    const transport = new ScriptedTransport([undefined]);
+    const { exporter, telemetry } = create(transport, helperConfig({ queue: { max_size_mib: 0.000001 } }));
+    await exporter.consumeTraces(sampleTraces(3));
+    await exporter.shutdown();
+    expect(telemetry.counter('otelcol_exporter_sent_spans', labels)).toBe(3);
+  });
+
+  it('refuses a batch it cannot encode at once, as bad data, instead of dropping it later', async () => {
+    const transport = new ScriptedTransport([undefined]);
+    transport.encode = () => {
+      throw new Error('integer 9223372036854775808 is outside int64');
+    };
+    const { exporter, telemetry } = create(transport, helperConfig());
+    await expect(exporter.consumeTraces(sampleTraces(2))).rejects.toMatchObject({
+      name: 'PermanentError',
+      badData: true,
+      message: 'cannot encode traces: integer 9223372036854775808 is outside int64',
+    });
+    await exporter.shutdown();
+    expect(transport.attempts).toBe(0);
+    expect(telemetry.counter('otelcol_exporter_send_failed_spans', labels)).toBe(2);
+  });
+
+  it('reports queue gauges only for the signals it has been given', async () => {
+    const transport = new ScriptedTransport([undefined]);
+    const { exporter, telemetry } = create(transport, helperConfig());
+    expect(telemetry.observe('otelcol_exporter_queue_capacity')).toEqual([]);
+    await exporter.consumeLogs(sampleLogs(1));
+    expect(telemetry.observe('otelcol_exporter_queue_capacity').map((entry) => entry.labels.data_type)).toEqual([
+      'logs',
+    ]);
+    await exporter.consumeTraces(sampleTraces(1));
+    expect(
+      telemetry
+        .observe('otelcol_exporter_queue_size')
+        .map((entry) => entry.labels.data_type)
+        .sort(),
+    ).toEqual(['logs', 'traces']);
+    await exporter.shutdown();
   });
 
   it('shutdown keeps retrying what is queued until it is delivered', async () => {

@@ -1,10 +1,12 @@
-import type { CreateSettings, Counter, Exporter, Host, Logger, Meter, Signal } from '@semtel/component';
+import type { CreateSettings, Exporter, Host, Logger, Meter, Signal } from '@semtel/component';
 import { errorMessage, formatComponentId, once, PermanentError, RetryableError } from '@semtel/component';
 import type { PartialSuccess } from '@semtel/otlp';
 import type { Logs, Metrics, Traces } from '@semtel/pdata';
 import { countDataPoints, countLogRecords, countSpans } from '@semtel/pdata';
-import type { ExporterHelperConfig } from './exporter-helper-config.js';
 import { formatDuration } from '@semtel/component';
+import type { ExporterHelperConfig } from './exporter-helper-config.js';
+import type { ExporterItemCounters } from './exporter-item-counters.js';
+import { exporterItemCounters, itemNames } from './exporter-item-counters.js';
 import { RetryPolicy } from './retry-policy.js';
 import { SendingQueue } from './sending-queue.js';
 
@@ -14,7 +16,10 @@ export type SignalData = Traces | Logs | Metrics;
 export interface ExportTransport {
   /** Reads certificates, opens clients. Throwing aborts the service start. */
   start?(): Promise<void>;
-  /** Called once per batch, before the first attempt; a throw is a permanent failure. */
+  /**
+   * Called once per batch, when it is handed over (before it is queued, so the queue holds the
+   * compact encoded bytes and can bound them); a throw is a permanent failure.
+   */
   encode(signal: Signal, data: SignalData): Uint8Array | Promise<Uint8Array>;
   /**
    * One attempt. Resolves with the backend's partial success (undefined for full success);
@@ -27,7 +32,20 @@ export interface ExportTransport {
   close(): Promise<void>;
 }
 
-const itemNames: Record<Signal, string> = { traces: 'spans', logs: 'log_records', metrics: 'metric_points' };
+const mebibyte = 1024 * 1024;
+
+function queueFigure<Item>(queue: SendingQueue<Item>, figure: QueueFigure): number {
+  switch (figure) {
+    case 'size':
+      return queue.size;
+    case 'capacity':
+      return queue.capacity;
+    case 'bytes':
+      return queue.bytes;
+    case 'bytesCapacity':
+      return queue.maxBytes;
+  }
+}
 const itemCounters: Record<Signal, (data: SignalData) => number> = {
   traces: (data) => countSpans(data as Traces),
   logs: (data) => countLogRecords(data as Logs),
@@ -36,25 +54,43 @@ const itemCounters: Record<Signal, (data: SignalData) => number> = {
 
 interface ExportRequest {
   readonly signal: Signal;
-  readonly data: SignalData;
+  readonly body: Uint8Array;
   readonly items: number;
 }
 
-interface SignalState {
+interface SignalState extends ExporterItemCounters {
   readonly signal: Signal;
   readonly logger: Logger;
   readonly queue: SendingQueue<ExportRequest> | undefined;
-  readonly sent: Counter;
-  readonly sendFailed: Counter;
-  readonly enqueueFailed: Counter;
   /** Items given up because the shutdown deadline came first. */
   undelivered: number;
 }
 
+type QueueFigure = 'size' | 'capacity' | 'bytes' | 'bytesCapacity';
+
 /** What a queue-size observer reads. */
 interface QueueObserver {
-  observeQueues(observe: (value: number, labels: Record<string, string>) => void, capacity: boolean): void;
+  observeQueues(observe: (value: number, labels: Record<string, string>) => void, figure: QueueFigure): void;
 }
+
+const queueGauges: readonly { name: string; help: string; figure: QueueFigure }[] = [
+  { name: 'otelcol_exporter_queue_size', help: 'Current size of the retry queue (in batches).', figure: 'size' },
+  {
+    name: 'otelcol_exporter_queue_capacity',
+    help: 'Fixed capacity of the retry queue (in batches).',
+    figure: 'capacity',
+  },
+  {
+    name: 'semtel_exporter_queue_bytes',
+    help: 'Encoded bytes the sending queue holds, waiting or being sent.',
+    figure: 'bytes',
+  },
+  {
+    name: 'semtel_exporter_queue_bytes_capacity',
+    help: 'Most encoded bytes the sending queue holds (max_size_mib).',
+    figure: 'bytesCapacity',
+  },
+];
 
 // Observable gauges are registered once per meter and read every live exporter, so the
 // result does not depend on how a meter treats a second callback under the same name.
@@ -67,22 +103,11 @@ function registerQueueObserver(meter: Meter, observer: QueueObserver): () => voi
     observers = registered;
     queueObservers.set(meter, registered);
     const labelNames = ['exporter', 'data_type'] as const;
-    meter.observableGauge(
-      'otelcol_exporter_queue_size',
-      'Current size of the retry queue (in batches).',
-      labelNames,
-      (observe) => {
-        for (const each of registered) each.observeQueues(observe, false);
-      },
-    );
-    meter.observableGauge(
-      'otelcol_exporter_queue_capacity',
-      'Fixed capacity of the retry queue (in batches).',
-      labelNames,
-      (observe) => {
-        for (const each of registered) each.observeQueues(observe, true);
-      },
-    );
+    for (const gauge of queueGauges) {
+      meter.observableGauge(gauge.name, gauge.help, labelNames, (observe) => {
+        for (const each of registered) each.observeQueues(observe, gauge.figure);
+      });
+    }
   }
   const set = observers;
   set.add(observer);
@@ -115,6 +140,8 @@ export class ExporterHelper implements Exporter {
   readonly #retry: RetryPolicy;
   readonly #logger: Logger;
   readonly #exporterName: string;
+  readonly #meter: Meter;
+  readonly #signals: ReadonlySet<Signal>;
   readonly #states = new Map<Signal, SignalState>();
   /** Aborts every attempt and backoff wait once the shutdown deadline passes. */
   readonly #stop = new AbortController();
@@ -134,50 +161,45 @@ export class ExporterHelper implements Exporter {
     this.#retry = new RetryPolicy(config.retry_on_failure);
     this.#logger = settings.telemetry.logger;
     this.#exporterName = formatComponentId(settings.id);
-    const meter = settings.telemetry.meter;
-    const labelNames = ['exporter'] as const;
-    for (const signal of signals) {
-      const noun = itemNames[signal];
-      const queue = config.sending_queue.enabled
+    this.#meter = settings.telemetry.meter;
+    this.#signals = new Set(signals);
+    this.#unregisterQueueObserver = registerQueueObserver(this.#meter, {
+      observeQueues: (observe, figure) => {
+        for (const state of this.#states.values()) {
+          if (state.queue === undefined) continue;
+          const labels = { exporter: this.#exporterName, data_type: state.signal };
+          observe(queueFigure(state.queue, figure), labels);
+        }
+      },
+    });
+  }
+
+  /**
+   * A signal's queue and counters are made when its first batch arrives: an exporter only sees
+   * the signals its pipelines route to it, so no queue gauge appears for a signal it never gets.
+   */
+  #stateOf(signal: Signal): SignalState | undefined {
+    const existing = this.#states.get(signal);
+    if (existing !== undefined || !this.#signals.has(signal)) return existing;
+    const queueConfig = this.#config.sending_queue;
+    const state: SignalState = {
+      signal,
+      logger: this.#logger.child({ data_type: signal }),
+      queue: queueConfig.enabled
         ? new SendingQueue<ExportRequest>({
-            capacity: config.sending_queue.queue_size,
-            consumers: config.sending_queue.num_consumers,
+            capacity: queueConfig.queue_size,
+            maxBytes: queueConfig.max_size_mib * mebibyte,
+            consumers: queueConfig.num_consumers,
             consume: async (request) => {
               await this.#export(request);
             },
           })
-        : undefined;
-      this.#states.set(signal, {
-        signal,
-        logger: this.#logger.child({ data_type: signal }),
-        queue,
-        sent: meter.counter(
-          `otelcol_exporter_sent_${noun}`,
-          `Number of ${noun} successfully sent to destination.`,
-          labelNames,
-        ),
-        sendFailed: meter.counter(
-          `otelcol_exporter_send_failed_${noun}`,
-          `Number of ${noun} in failed attempts to send to destination.`,
-          labelNames,
-        ),
-        enqueueFailed: meter.counter(
-          `otelcol_exporter_enqueue_failed_${noun}`,
-          `Number of ${noun} failed to be added to the sending queue.`,
-          labelNames,
-        ),
-        undelivered: 0,
-      });
-    }
-    this.#unregisterQueueObserver = registerQueueObserver(meter, {
-      observeQueues: (observe, capacity) => {
-        for (const state of this.#states.values()) {
-          if (state.queue === undefined) continue;
-          const labels = { exporter: this.#exporterName, data_type: state.signal };
-          observe(capacity ? state.queue.capacity : state.queue.size, labels);
-        }
-      },
-    });
+        : undefined,
+      ...exporterItemCounters(this.#meter, signal),
+      undelivered: 0,
+    };
+    this.#states.set(signal, state);
+    return state;
   }
 
   readonly start = once(async (_host: Host): Promise<void> => {
@@ -229,7 +251,7 @@ export class ExporterHelper implements Exporter {
   });
 
   async #consume(signal: Signal, data: SignalData): Promise<void> {
-    const state = this.#states.get(signal);
+    const state = this.#stateOf(signal);
     if (state === undefined) throw new PermanentError(`exporter ${this.#exporterName} does not export ${signal}`);
     const items = itemCounters[signal](data);
     if (!this.#accepting) {
@@ -238,21 +260,28 @@ export class ExporterHelper implements Exporter {
     }
     // An empty request is a success, and sending it would only cost the backend a round trip.
     if (items === 0) return;
-    const request: ExportRequest = { signal, data, items };
-    if (state.queue !== undefined) {
-      if (state.queue.offer(request)) return;
-      state.enqueueFailed.add(items, { exporter: this.#exporterName });
-      const hint = Math.max(
-        1000,
-        Math.min(this.#config.retry_on_failure.initial_interval, this.#config.retry_on_failure.max_interval),
+    const queue = state.queue;
+    // Encoding a batch that a full queue will refuse anyway is wasted work.
+    if (queue !== undefined && !queue.hasRoom()) throw this.#refuseFull(state, queue, items);
+    let body: Uint8Array;
+    try {
+      body = await this.#transport.encode(signal, data);
+    } catch (error) {
+      state.sendFailed.add(items, { exporter: this.#exporterName });
+      state.logger.error(
+        { exporter: this.#exporterName, error: errorMessage(error), [`dropped_${itemNames[signal]}`]: items },
+        'Exporting failed. Cannot encode the data. Dropping data.',
       );
-      throw new RetryableError(
-        `sending queue of exporter ${this.#exporterName} is full (${state.queue.capacity} requests)`,
-        {
-          throttled: true,
-          retryAfterMs: hint,
-        },
-      );
+      throw new PermanentError(`cannot encode ${signal}: ${errorMessage(error)}`, { cause: error, badData: true });
+    }
+    const request: ExportRequest = { signal, body, items };
+    if (queue !== undefined) {
+      if (queue.offer(request, body.byteLength)) return;
+      if (!this.#accepting) {
+        state.enqueueFailed.add(items, { exporter: this.#exporterName });
+        throw new RetryableError(`exporter ${this.#exporterName} is shutting down`);
+      }
+      throw this.#refuseFull(state, queue, items);
     }
     const exported = this.#export(request);
     this.#directExports.add(exported);
@@ -262,6 +291,20 @@ export class ExporterHelper implements Exporter {
     } finally {
       this.#directExports.delete(exported);
     }
+  }
+
+  #refuseFull(state: SignalState, queue: SendingQueue<ExportRequest>, items: number): RetryableError {
+    state.enqueueFailed.add(items, { exporter: this.#exporterName });
+    const hint = Math.max(
+      1000,
+      Math.min(this.#config.retry_on_failure.initial_interval, this.#config.retry_on_failure.max_interval),
+    );
+    const mebibytes = (bytes: number): string => (bytes / mebibyte).toFixed(1);
+    return new RetryableError(
+      `sending queue of exporter ${this.#exporterName} is full ` +
+        `(${queue.size} of ${queue.capacity} requests waiting, ${mebibytes(queue.bytes)} of ${mebibytes(queue.maxBytes)} MiB held)`,
+      { throttled: true, retryAfterMs: hint },
+    );
   }
 
   /** Sends one request with retries. Never rejects: resolves with the final error, if any. */
@@ -284,15 +327,7 @@ export class ExporterHelper implements Exporter {
       return new RetryableError(`exporter ${this.#exporterName} shut down before the data was delivered`);
     };
 
-    let body: Uint8Array;
-    try {
-      body = await this.#transport.encode(request.signal, request.data);
-    } catch (error) {
-      return fail(
-        new PermanentError(`cannot encode ${request.signal}: ${errorMessage(error)}`, { cause: error, badData: true }),
-        'Exporting failed. Dropping data.',
-      );
-    }
+    const body = request.body;
 
     const started = performance.now();
     for (let retry = 0; ; retry += 1) {

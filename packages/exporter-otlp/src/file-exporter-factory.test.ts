@@ -9,9 +9,9 @@ import { sampleLogs, sampleTraces } from './testing/sample-data.js';
 
 const host = { reportFatalError: () => undefined };
 
-function createExporter(config: object) {
+function createExporter(config: object, telemetry = recordingTelemetry()) {
   return fileExporterFactory.create(
-    { id: { type: 'file', name: '' }, telemetry: recordingTelemetry() },
+    { id: { type: 'file', name: 'spans' }, telemetry },
     fileExporterFactory.configSchema.parse(config),
   );
 }
@@ -54,6 +54,27 @@ describe('file exporter', () => {
     await again.consumeTraces?.(sampleTraces(1));
     await again.shutdown();
     expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(42);
+  });
+
+  it('counts written items in otelcol_exporter_sent_* and failed writes in send_failed', async () => {
+    const directory = temporaryDirectory();
+    const telemetry = recordingTelemetry();
+    const exporter = createExporter({ path: path.join(directory, 'spans.jsonl') }, telemetry);
+    await exporter.start(host);
+    await exporter.consumeTraces?.(sampleTraces(3));
+    await exporter.consumeLogs?.(sampleLogs(2));
+    await exporter.shutdown();
+    const labels = { exporter: 'file/spans' };
+    expect(telemetry.counter('otelcol_exporter_sent_spans', labels)).toBe(3);
+    expect(telemetry.counter('otelcol_exporter_sent_log_records', labels)).toBe(2);
+
+    // A directory where the file should be: every write fails.
+    const failing = recordingTelemetry();
+    const broken = createExporter({ path: directory }, failing);
+    await expect(broken.consumeTraces?.(sampleTraces(4))).rejects.toMatchObject({ name: 'RetryableError' });
+    await broken.shutdown();
+    expect(failing.counter('otelcol_exporter_send_failed_spans', { exporter: 'file/spans' })).toBe(4);
+    expect(failing.counter('otelcol_exporter_sent_spans', { exporter: 'file/spans' })).toBe(0);
   });
 
   it('refuses data after shutdown', async () => {

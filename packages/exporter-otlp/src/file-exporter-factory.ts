@@ -1,12 +1,14 @@
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Exporter, ExporterFactory, Logger, Signal } from '@semtel/component';
-import { errorMessage, once, PermanentError, RetryableError } from '@semtel/component';
+import type { Exporter, ExporterFactory, Logger, Meter, Signal } from '@semtel/component';
+import { errorMessage, formatComponentId, once, PermanentError, RetryableError } from '@semtel/component';
 import { encodeLogs, encodeMetrics, encodeTraces } from '@semtel/otlp';
 import type { Logs, Metrics, Traces } from '@semtel/pdata';
 import { countLogRecords, countSpans } from '@semtel/pdata';
 import { z } from 'zod';
+import type { ExporterItemCounters } from './exporter-item-counters.js';
+import { exporterItemCounters } from './exporter-item-counters.js';
 
 export const fileConfigSchema = z.strictObject({
   /** The JSON Lines file; its directory is created when missing. */
@@ -39,15 +41,20 @@ class FileExporter implements Exporter {
   readonly #config: FileConfig;
   readonly #logger: Logger;
   readonly #path: string;
+  readonly #meter: Meter;
+  readonly #labels: { exporter: string };
+  readonly #counters = new Map<Signal, ExporterItemCounters>();
   #handle: FileHandle | undefined;
   #size = 0;
   /** Every write waits for the previous one, so lines never interleave. */
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
 
-  constructor(logger: Logger, config: FileConfig) {
+  constructor(logger: Logger, meter: Meter, exporterName: string, config: FileConfig) {
     this.#config = config;
     this.#logger = logger;
+    this.#meter = meter;
+    this.#labels = { exporter: exporterName };
     this.#path = path.resolve(config.path);
   }
 
@@ -84,13 +91,25 @@ class FileExporter implements Exporter {
     });
   });
 
+  /** Created on first use, so only the signals routed here get series, as for the OTLP exporters. */
+  #countersOf(signal: Signal): ExporterItemCounters {
+    let counters = this.#counters.get(signal);
+    if (counters === undefined) {
+      counters = exporterItemCounters(this.#meter, signal);
+      this.#counters.set(signal, counters);
+    }
+    return counters;
+  }
+
   async #write(signal: Signal, items: number, encode: () => Uint8Array): Promise<void> {
     if (this.#closed) throw new RetryableError(`file exporter for ${this.#path} is shut down`);
     if (items === 0) return;
+    const counters = this.#countersOf(signal);
     let body: Uint8Array;
     try {
       body = encode();
     } catch (error) {
+      counters.sendFailed.add(items, this.#labels);
       throw new PermanentError(`cannot encode ${signal} as OTLP/JSON: ${errorMessage(error)}`, {
         badData: true,
         cause: error,
@@ -99,7 +118,9 @@ class FileExporter implements Exporter {
     await this.#serialise(async () => {
       try {
         await this.#append(Buffer.concat([body, newline]));
+        counters.sent.add(items, this.#labels);
       } catch (error) {
+        counters.sendFailed.add(items, this.#labels);
         this.#logger.error(
           { path: this.#path, error: errorMessage(error) },
           `file exporter failed to write ${items} ${signal} items`,
@@ -161,6 +182,7 @@ export const fileExporterFactory: ExporterFactory<FileConfig> = {
   signals: ['traces', 'logs', 'metrics'],
   configSchema: fileConfigSchema,
   create(settings, config) {
-    return new FileExporter(settings.telemetry.logger, config);
+    const { logger, meter } = settings.telemetry;
+    return new FileExporter(logger, meter, formatComponentId(settings.id), config);
   },
 };

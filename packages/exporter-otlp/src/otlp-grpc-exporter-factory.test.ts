@@ -230,6 +230,18 @@ describe('otlp_grpc exporter against a real server', () => {
     expect(telemetry.counter('otelcol_exporter_sent_spans', labels)).toBe(1);
   });
 
+  it('counts an OK with an unparseable response as sent and warns', async () => {
+    const server = await startServer(() => Buffer.from('<html>not a response</html>'));
+    const { exporter, telemetry } = createExporter({ endpoint: server.endpoint, tls: { insecure: true } });
+    await exporter.consumeTraces?.(sampleTraces(3));
+    expect(server.received).toHaveLength(1);
+    expect(telemetry.counter('otelcol_exporter_sent_spans', labels)).toBe(3);
+    expect(telemetry.counter('otelcol_exporter_send_failed_spans', labels)).toBe(0);
+    const warning = telemetry.logs.find((entry) => entry.level === 'warn');
+    expect(warning?.message).toMatch(/^gRPC OK with a response that cannot be parsed; the data counts as delivered/);
+    expect(warning?.fields).toMatchObject({ signal: 'traces', target: server.endpoint });
+  });
+
   it('retries while nothing listens, as UNAVAILABLE', async () => {
     const { exporter } = createExporter({
       endpoint: '127.0.0.1:1',

@@ -12,6 +12,6 @@ export const otlpGrpcExporterFactory: ExporterFactory<OtlpGrpcConfig> = {
   signals,
   configSchema: otlpGrpcConfigSchema,
   create(settings, config) {
-    return new ExporterHelper(settings, config, signals, new OtlpGrpcTransport(config));
+    return new ExporterHelper(settings, config, signals, new OtlpGrpcTransport(config, settings.telemetry.logger));
   },
 };

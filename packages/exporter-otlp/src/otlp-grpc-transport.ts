@@ -1,6 +1,6 @@
 import type { ChannelCredentials, ChannelOptions, ServiceError } from '@grpc/grpc-js';
 import { Client, credentials, Metadata, status } from '@grpc/grpc-js';
-import type { Signal } from '@semtel/component';
+import type { Logger, Signal } from '@semtel/component';
 import { errorMessage, PermanentError, RetryableError } from '@semtel/component';
 import type { PartialSuccess } from '@semtel/otlp';
 import {
@@ -69,10 +69,12 @@ export class OtlpGrpcTransport implements ExportTransport {
   readonly #target: string;
   readonly #secure: boolean;
   readonly #metadata: Metadata;
+  readonly #logger: Logger;
   #client: Client | undefined;
 
-  constructor(config: OtlpGrpcConfig) {
+  constructor(config: OtlpGrpcConfig, logger: Logger) {
     this.#config = config;
+    this.#logger = logger;
     const { target, secure } = resolveGrpcTarget(config.endpoint, config.tls.insecure);
     this.#target = target;
     this.#secure = secure;
@@ -124,7 +126,12 @@ export class OtlpGrpcTransport implements ExportTransport {
     try {
       return decodeExportResponse(signal, response, 'protobuf');
     } catch (error) {
-      throw new PermanentError(`gRPC response cannot be parsed: ${errorMessage(error)}`, { cause: error });
+      // Status OK means the backend took the data; only the partial-success detail is lost.
+      this.#logger.warn(
+        { signal, target: this.#target, error: errorMessage(error) },
+        'gRPC OK with a response that cannot be parsed; the data counts as delivered, but any partial success is unknown',
+      );
+      return undefined;
     }
   }
 

@@ -275,14 +275,27 @@ describe('otlp_http exporter against a real server', () => {
     expect(telemetry.counter('otelcol_exporter_sent_spans', labels)).toBe(2);
   });
 
-  it('treats an unparseable 2xx body as permanent', async () => {
-    const server = await startServer((_request, response) =>
-      response.writeHead(200, { 'content-type': 'application/json' }).end('<html>proxy</html>'),
-    );
-    const { exporter } = createExporter({ endpoint: server.url, encoding: 'json', sending_queue: { enabled: false } });
-    const error = await rejection(exporter.consumeTraces?.(sampleTraces(1)) ?? Promise.resolve());
-    expect(error).toBeInstanceOf(PermanentError);
-    expect(server.received).toHaveLength(1);
+  it('counts an unparseable 2xx body as sent and warns, since the backend took the data', async () => {
+    const server = await startServer((_request, response, index) => {
+      if (index === 0) response.writeHead(200, { 'content-type': 'text/html' }).end('<html>proxy says ok</html>');
+      else response.writeHead(202, { 'content-type': 'application/x-protobuf' }).end(Buffer.alloc(5 * 1024 * 1024, 1));
+    });
+    for (const queue of [{ enabled: false }, { enabled: true }]) {
+      const { exporter, telemetry } = createExporter({ endpoint: server.url, sending_queue: queue });
+      await exporter.consumeTraces?.(sampleTraces(2));
+      await exporter.shutdown();
+      expect(telemetry.counter('otelcol_exporter_sent_spans', labels)).toBe(2);
+      expect(telemetry.counter('otelcol_exporter_send_failed_spans', labels)).toBe(0);
+      expect(telemetry.logs.filter((entry) => entry.level === 'error')).toEqual([]);
+      const warning = telemetry.logs.find((entry) => entry.level === 'warn');
+      expect(warning?.message).toMatch(
+        queue.enabled
+          ? /^HTTP 202 with a body over 4194304 bytes; the data counts as delivered/
+          : /^HTTP 200 with a body that cannot be parsed as an export response: .*; the data counts as delivered/,
+      );
+      expect(warning?.fields).toMatchObject({ signal: 'traces', url: `${server.url}/v1/traces` });
+    }
+    expect(server.received).toHaveLength(2);
   });
 
   it('times out each attempt against a hanging server and retries', async () => {

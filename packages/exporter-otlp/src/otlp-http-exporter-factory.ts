@@ -12,6 +12,6 @@ export const otlpHttpExporterFactory: ExporterFactory<OtlpHttpConfig> = {
   signals,
   configSchema: otlpHttpConfigSchema,
   create(settings, config) {
-    return new ExporterHelper(settings, config, signals, new OtlpHttpTransport(config));
+    return new ExporterHelper(settings, config, signals, new OtlpHttpTransport(config, settings.telemetry.logger));
   },
 };

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
-import type { Signal } from '@semtel/component';
+import type { Logger, Signal } from '@semtel/component';
 import { errorMessage, PermanentError, RetryableError } from '@semtel/component';
 import type { Encoding, PartialSuccess } from '@semtel/otlp';
 import { decodeExportResponse, decodeRpcStatus, encodeLogs, encodeMetrics, encodeTraces } from '@semtel/otlp';
@@ -77,10 +77,12 @@ export class OtlpHttpTransport implements ExportTransport {
   readonly #urls: Partial<Record<Signal, URL>>;
   readonly #headers: Record<string, string>;
   readonly #httpAgent: http.Agent;
+  readonly #logger: Logger;
   #httpsAgent: https.Agent | undefined;
 
-  constructor(config: OtlpHttpConfig) {
+  constructor(config: OtlpHttpConfig, logger: Logger) {
     this.#config = config;
+    this.#logger = logger;
     this.#encoding = config.encoding === 'json' ? 'json' : 'protobuf';
     const explicit: Record<Signal, string | undefined> = {
       traces: config.traces_endpoint,
@@ -184,17 +186,24 @@ export class OtlpHttpTransport implements ExportTransport {
     const status = response.statusCode ?? 0;
     const encoding = contentEncoding(response.headers['content-type'], this.#encoding);
     if (status >= 200 && status < 300) {
+      // The status says the backend took the data; a body we cannot read (a proxy's HTML page,
+      // an oversized reply) only loses the partial-success detail, so the data counts as sent.
       const { bytes, complete } = await readBody(response, maxResponseBodyBytes);
-      if (!complete) {
-        throw new PermanentError(`response body of HTTP ${status} exceeds ${maxResponseBodyBytes} bytes`);
+      let problem: string;
+      if (complete) {
+        try {
+          return decodeExportResponse(signal, decompress(bytes, response, maxResponseBodyBytes), encoding);
+        } catch (error) {
+          problem = `a body that cannot be parsed as an export response: ${errorMessage(error)}`;
+        }
+      } else {
+        problem = `a body over ${maxResponseBodyBytes} bytes`;
       }
-      try {
-        return decodeExportResponse(signal, decompress(bytes, response, maxResponseBodyBytes), encoding);
-      } catch (error) {
-        throw new PermanentError(`HTTP ${status} with a response body that cannot be parsed: ${errorMessage(error)}`, {
-          cause: error,
-        });
-      }
+      this.#logger.warn(
+        { signal, url: this.#urls[signal]?.href, status, 'content-type': response.headers['content-type'] },
+        `HTTP ${status} with ${problem}; the data counts as delivered, but any partial success is unknown`,
+      );
+      return undefined;
     }
     const { bytes } = await readBody(response, maxErrorBodyBytes);
     let explanation: string;

@@ -71,6 +71,67 @@ describe('SendingQueue', () => {
   });
 });
 
+describe('SendingQueue byte bound', () => {
+  it('holds bytes from offer until the consumer finishes, and refuses what would pass maxBytes', async () => {
+    const gates: ReturnType<typeof deferred>[] = [];
+    const queue = new SendingQueue<string>({
+      capacity: 100,
+      maxBytes: 100,
+      consumers: 1,
+      consume: async () => {
+        const gate = deferred();
+        gates.push(gate);
+        await gate.promise;
+      },
+    });
+    expect(queue.offer('a', 60)).toBe(true);
+    expect(queue.offer('b', 30)).toBe(true);
+    expect(queue.offer('c', 20)).toBe(false);
+    expect(queue.hasRoom()).toBe(true);
+    expect(queue.offer('d', 10)).toBe(true);
+    expect(queue.hasRoom()).toBe(false);
+    expect(queue.bytes).toBe(100);
+    await vi_waitFor(() => gates.length === 1);
+    // 'a' is being sent: its bytes stay held until it is done.
+    expect(queue.size).toBe(2);
+    expect(queue.bytes).toBe(100);
+    gates[0]?.resolve();
+    await vi_waitFor(() => gates.length === 2);
+    expect(queue.bytes).toBe(40);
+    expect(queue.offer('e', 60)).toBe(true);
+    for (let round = 0; round < 20 && queue.size + queue.inFlight > 0; round += 1) {
+      for (const gate of gates) gate.resolve();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await queue.whenIdle();
+    expect(queue.bytes).toBe(0);
+  });
+
+  it('takes an item larger than maxBytes only when it holds nothing else', async () => {
+    const queue = new SendingQueue<string>({ capacity: 10, maxBytes: 10, consumers: 1, consume: async () => {} });
+    expect(queue.offer('huge', 50)).toBe(true);
+    expect(queue.offer('small', 1)).toBe(false);
+    await queue.whenIdle();
+    expect(queue.offer('small', 1)).toBe(true);
+    expect(queue.takeAll()).toEqual([]);
+    await queue.whenIdle();
+    expect(queue.bytes).toBe(0);
+  });
+
+  it('releases the bytes of items taken back', () => {
+    const queue = new SendingQueue<string>({
+      capacity: 10,
+      maxBytes: 10,
+      consumers: 1,
+      consume: () => new Promise(() => undefined),
+    });
+    queue.offer('sending', 4);
+    queue.offer('waiting', 5);
+    expect(queue.takeAll()).toEqual(['waiting']);
+    expect(queue.bytes).toBe(4);
+  });
+});
+
 async function vi_waitFor(condition: () => boolean): Promise<void> {
   for (let attempt = 0; attempt < 100 && !condition(); attempt += 1)
     await new Promise((resolve) => setTimeout(resolve, 1));

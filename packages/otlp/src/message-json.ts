@@ -3,6 +3,7 @@ import { CodecError } from './codec-error.js';
 import { bytesToHex, asBuffer, tryHexToBytes } from './hex.js';
 import type { LongBits } from './long-bits.js';
 import { bigintToBits, bitsToBigint, isInt64, isUint64 } from './long-bits.js';
+import { maxMessageDepth } from './proto-types.js';
 
 /**
  * The OTLP/JSON mapping (proto3 JSON with OTLP's deviations), driven by the protobufjs reflection
@@ -10,6 +11,11 @@ import { bigintToBits, bitsToBigint, isInt64, isUint64 } from './long-bits.js';
  * ids are hex, 64-bit integers are decimal strings, enums are integers, other bytes are base64,
  * defaults are omitted. Decoding is lenient the way the collector is: numbers or strings for
  * integers, snake_case keys, enum names, any-case hex, the pre-2022 `instrumentationLibrary*` keys.
+ *
+ * Whatever it accepts can be encoded as protobuf again, so a request answered 200 is never
+ * dropped at export: messages nest no deeper than protobufjs will encode, and strings are
+ * well-formed UTF-16 (so they encode as valid UTF-8). 64-bit integers given as JSON numbers stay
+ * exact: values that JSON.parse would round come as bigint from a second, exact parse.
  */
 
 type JsonObject = Record<string, unknown>;
@@ -28,6 +34,15 @@ const legacyAliases: Record<string, string> = {
 const unsignedLongTypes = new Set(['uint64', 'fixed64']);
 const longTypes = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 
+/**
+ * A 64-bit field holds a JSON number beyond 2^53, which JSON.parse cannot represent exactly.
+ * Senders do this (the OpenTelemetry JS SDK writes integer attributes as numbers, and the
+ * collector reads them exactly), so the body is parsed again with integers kept as bigint.
+ */
+export class InexactIntegerError extends Error {
+  override readonly name = 'InexactIntegerError';
+}
+
 /** Thrown inside the walk; the path is assembled while it unwinds so the happy path builds no strings. */
 class JsonPathError extends Error {
   readonly segments: string[] = [];
@@ -38,6 +53,19 @@ class JsonPathError extends Error {
 
 function fail(reason: string): never {
   throw new JsonPathError(reason);
+}
+
+/** A path this long is a deep nesting; its middle repeats and would only bury the useful ends. */
+const maxPathSegments = 24;
+
+function formatPath(segments: readonly string[]): string {
+  const shown = segments.length <= maxPathSegments ? segments : [...segments.slice(0, 16), '…', ...segments.slice(-4)];
+  return shown.join('').replace(/^\./, '');
+}
+
+interface Utf16Checks {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
 }
 
 const fieldTables = new WeakMap<protobuf.Type, Map<string, protobuf.Field>>();
@@ -77,6 +105,7 @@ function describe(value: unknown): string {
   if (typeof value === 'string')
     return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === 'object') return 'an object';
+  if (typeof value === 'bigint') return `number ${String(value)}`;
   return `${typeof value} ${String(value)}`;
 }
 
@@ -84,17 +113,23 @@ function describe(value: unknown): string {
 export function messageFromJson(type: protobuf.Type, json: unknown): Message {
   try {
     if (!isPlainObject(json)) fail(`expected an object, got ${describe(json)}`);
-    return objectToMessage(type, json);
+    return objectToMessage(type, json, 0);
   } catch (error) {
     if (error instanceof JsonPathError) {
-      const path = error.segments.join('').replace(/^\./, '');
+      const path = formatPath(error.segments);
       throw new CodecError(path ? `${path}: ${error.reason}` : error.reason);
     }
     throw error;
   }
 }
 
-function objectToMessage(type: protobuf.Type, json: JsonObject): Message {
+/** `depth` counts enclosing messages the way protobufjs's encoder does (the request is 0). */
+function objectToMessage(type: protobuf.Type, json: JsonObject, depth: number): Message {
+  if (depth > maxMessageDepth) {
+    fail(
+      `nested more than ${maxMessageDepth} messages deep, which protobuf cannot encode; flatten the value (an array level nests two messages, a kvlist level three)`,
+    );
+  }
   const table = fieldTable(type);
   const message: Message = {};
   for (const key in json) {
@@ -109,7 +144,7 @@ function objectToMessage(type: protobuf.Type, json: JsonObject): Message {
         const target = existing ?? [];
         for (let index = 0; index < value.length; index++) {
           try {
-            target.push(convertValue(field, value[index]));
+            target.push(convertValue(field, value[index], depth));
           } catch (error) {
             if (error instanceof JsonPathError) error.segments.unshift(`[${index}]`);
             throw error;
@@ -117,7 +152,7 @@ function objectToMessage(type: protobuf.Type, json: JsonObject): Message {
         }
         message[field.name] = target;
       } else {
-        message[field.name] = convertValue(field, value);
+        message[field.name] = convertValue(field, value, depth);
       }
     } catch (error) {
       if (error instanceof JsonPathError) error.segments.unshift(`.${field.name}`);
@@ -127,17 +162,17 @@ function objectToMessage(type: protobuf.Type, json: JsonObject): Message {
   return message;
 }
 
-function convertValue(field: protobuf.Field, value: unknown): unknown {
+function convertValue(field: protobuf.Field, value: unknown, depth: number): unknown {
   const resolved = field.resolvedType;
   if (resolved instanceof protobuf.Type) {
     if (!isPlainObject(value)) fail(`expected an object, got ${describe(value)}`);
-    return objectToMessage(resolved, value);
+    return objectToMessage(resolved, value, depth + 1);
   }
   if (resolved instanceof protobuf.Enum) return enumFromJson(resolved, value);
   switch (field.type) {
     case 'string':
       if (typeof value !== 'string') fail(`expected a string, got ${describe(value)}`);
-      return value;
+      return wellFormed(value);
     case 'bool':
       if (typeof value === 'boolean') return value;
       if (value === 'true') return true;
@@ -161,7 +196,18 @@ function convertValue(field: protobuf.Field, value: unknown): unknown {
   }
 }
 
+/**
+ * JSON escapes can spell a lone surrogate (`"\\ud800"`), which has no UTF-8 encoding: protobufjs
+ * would write bytes a strict decoder (the collector, another semtel) refuses. Like Go's
+ * encoding/json, replace it with U+FFFD.
+ */
+function wellFormed(value: string): string {
+  const checked = value as string & Utf16Checks;
+  return checked.isWellFormed() ? value : checked.toWellFormed();
+}
+
 function enumFromJson(type: protobuf.Enum, value: unknown): number {
+  if (typeof value === 'bigint') fail(`enum value ${value} out of range`);
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) fail(`expected an enum integer, got ${describe(value)}`);
     return value; // unknown values from newer senders are kept
@@ -193,6 +239,7 @@ function base64FromJson(value: unknown): Uint8Array {
 
 function doubleFromJson(value: unknown): number {
   if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
   if (typeof value === 'string') {
     if (value === 'NaN') return Number.NaN;
     if (value === 'Infinity') return Number.POSITIVE_INFINITY;
@@ -204,7 +251,8 @@ function doubleFromJson(value: unknown): number {
 }
 
 function int32FromJson(value: unknown, min: number, max: number): number {
-  const number = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+  const number =
+    (typeof value === 'string' && /^-?\d+$/.test(value)) || typeof value === 'bigint' ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isInteger(number)) fail(`expected an integer, got ${describe(value)}`);
   if (number < min || number > max) fail(`integer ${number} out of range`);
   return number;
@@ -212,8 +260,12 @@ function int32FromJson(value: unknown, min: number, max: number): number {
 
 function longFromJson(value: unknown, unsigned: boolean): LongBits {
   let big: bigint;
-  if (typeof value === 'number') {
+  if (typeof value === 'bigint') {
+    big = value;
+  } else if (typeof value === 'number') {
     if (!Number.isInteger(value)) fail(`expected an integer, got ${describe(value)}`);
+    // JSON.parse has already rounded it; the caller parses the text again, keeping it exact.
+    if (!Number.isSafeInteger(value)) throw new InexactIntegerError();
     big = BigInt(value);
   } else if (typeof value === 'string' && /^-?\d+$/.test(value)) {
     big = BigInt(value);

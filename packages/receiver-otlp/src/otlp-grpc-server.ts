@@ -1,25 +1,44 @@
-import { Metadata, Server, ServerCredentials, status as GrpcStatus } from '@grpc/grpc-js';
-import type { sendUnaryData, ServerUnaryCall, ServiceDefinition } from '@grpc/grpc-js';
+import { Metadata, Server, ServerCredentials, ServerInterceptingCall, status as GrpcStatus } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerInterceptor, ServerUnaryCall, ServiceDefinition } from '@grpc/grpc-js';
 import type { Logger, Signal } from '@semtel/component';
-import { errorMessage } from '@semtel/component';
+import { errorMessage, RetryableError } from '@semtel/component';
 import { encodeExportResponse, encodeRpcStatus, grpcExportPaths } from '@semtel/otlp';
 import { formatEndpoint, parseEndpoint } from './endpoint.js';
+import type { ExportFailure } from './export-failure.js';
+import { exportFailureFromError } from './export-failure.js';
+import type { InFlightBytes } from './in-flight-bytes.js';
+import { inFlightLimitMessage } from './in-flight-bytes.js';
 import type { GrpcProtocolConfig } from './otlp-receiver-config.js';
-import type { DecodedRequest, SignalReceiver } from './signal-receiver.js';
+import type { SignalReceiver } from './signal-receiver.js';
 
 const mebibyte = 1024 * 1024;
 
-/**
- * What the deserializer hands the handler. grpc-js answers a throwing deserializer with
- * INTERNAL and hides the message, so decoding errors travel as values and the handler
- * answers INVALID_ARGUMENT with the codec's message.
- */
-type DecodeAttempt = { request: DecodedRequest } | { error: string };
+interface GrpcError {
+  code: GrpcStatus;
+  details: string;
+  metadata?: Metadata;
+}
+
+/** A refused export as gRPC status, with the google.rpc.Status (and RetryInfo) senders read. */
+function grpcErrorOf(failure: ExportFailure): GrpcError {
+  const metadata = new Metadata();
+  const details = encodeRpcStatus(
+    { code: failure.grpcCode, message: failure.message, retryDelayMs: failure.retryAfterMs },
+    'protobuf',
+  );
+  // Senders read RetryInfo from here; grpc-js does not build this trailer on its own.
+  metadata.set('grpc-status-details-bin', Buffer.from(details));
+  return { code: failure.grpcCode, details: failure.message, metadata };
+}
 
 /**
  * The OTLP/gRPC server: the unary `Export` method of TraceService, LogsService and
- * MetricsService, with messages (de)serialized by the otlp codec. grpc-js accepts gzip and
- * deflate requests and enforces the receive limit after decompression.
+ * MetricsService, with messages decoded by the otlp codec. grpc-js accepts gzip and deflate
+ * requests and enforces the receive limit after decompression.
+ *
+ * Decoding happens in the handler, not in grpc-js's deserializer: grpc-js answers a throwing
+ * deserializer with INTERNAL and hides the message, and the handler can hold the request's
+ * in-flight bytes from before decoding until the answer, in one place.
  */
 export class OtlpGrpcServer {
   private readonly server: Server;
@@ -29,9 +48,34 @@ export class OtlpGrpcServer {
     private readonly config: GrpcProtocolConfig,
     receivers: ReadonlyMap<Signal, SignalReceiver>,
     private readonly logger: Logger,
+    private readonly inFlight: InFlightBytes,
   ) {
-    this.server = new Server({ 'grpc.max_receive_message_length': config.max_recv_msg_size_mib * mebibyte });
+    this.server = new Server({
+      'grpc.max_receive_message_length': config.max_recv_msg_size_mib * mebibyte,
+      interceptors: [this.refuseWhenFull],
+    });
     for (const receiver of receivers.values()) this.addExportService(receiver);
+  }
+
+  /** While the in-flight bytes are at their limit, a call is refused on its headers, before its message is read. */
+  private readonly refuseWhenFull: ServerInterceptor = (_method, call) =>
+    new ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, nextMetadata) => {
+            if (!this.inFlight.full) {
+              nextMetadata(metadata);
+              return;
+            }
+            const error = grpcErrorOf(this.overloaded());
+            this.logger.debug({ transport: 'grpc', error: error.details }, 'rejected an OTLP/gRPC request');
+            call.sendStatus({ code: error.code, details: error.details, metadata: error.metadata ?? null });
+          },
+        }),
+    });
+
+  private overloaded(): ExportFailure {
+    return exportFailureFromError(new RetryableError(inFlightLimitMessage(this.inFlight.limit)));
   }
 
   async start(): Promise<string> {
@@ -75,19 +119,13 @@ export class OtlpGrpcServer {
         requestSerialize: () => {
           throw new Error('the OTLP receiver does not send export requests');
         },
-        requestDeserialize: (bytes: Buffer): DecodeAttempt => {
-          try {
-            return { request: receiver.decode(bytes, 'protobuf') };
-          } catch (error) {
-            return { error: `cannot decode the ${receiver.signal} request: ${errorMessage(error)}` };
-          }
-        },
+        requestDeserialize: (bytes: Buffer): Buffer => bytes,
         responseSerialize: (response: Uint8Array) =>
           Buffer.from(response.buffer, response.byteOffset, response.byteLength),
         responseDeserialize: (bytes: Buffer) => bytes,
       },
     };
-    const handler = (call: ServerUnaryCall<DecodeAttempt, Uint8Array>, callback: sendUnaryData<Uint8Array>): void => {
+    const handler = (call: ServerUnaryCall<Buffer, Uint8Array>, callback: sendUnaryData<Uint8Array>): void => {
       this.export(receiver, call.request).then(
         (result) => callback(result.error, result.response),
         (error: unknown) => {
@@ -104,25 +142,29 @@ export class OtlpGrpcServer {
 
   private async export(
     receiver: SignalReceiver,
-    attempt: DecodeAttempt,
-  ): Promise<{ error: { code: GrpcStatus; details: string; metadata?: Metadata } | null; response?: Uint8Array }> {
-    if ('error' in attempt) {
-      this.logger.debug(
-        { transport: 'grpc', signal: receiver.signal, error: attempt.error },
-        'rejected an OTLP/gRPC request',
-      );
-      return { error: { code: GrpcStatus.INVALID_ARGUMENT, details: attempt.error } };
+    body: Buffer,
+  ): Promise<{ error: GrpcError | null; response?: Uint8Array }> {
+    const reservation = this.inFlight.open();
+    try {
+      if (!reservation.tryGrow(body.length)) return { error: grpcErrorOf(this.overloaded()) };
+      let request;
+      try {
+        request = receiver.decode(body, 'protobuf');
+      } catch (error) {
+        const details = `cannot decode the ${receiver.signal} request: ${errorMessage(error)}`;
+        this.logger.debug(
+          { transport: 'grpc', signal: receiver.signal, error: details },
+          'rejected an OTLP/gRPC request',
+        );
+        return { error: { code: GrpcStatus.INVALID_ARGUMENT, details } };
+      }
+      const failure = await receiver.deliver(request, 'grpc');
+      if (failure === undefined) {
+        return { error: null, response: encodeExportResponse(receiver.signal, undefined, 'protobuf') };
+      }
+      return { error: grpcErrorOf(failure) };
+    } finally {
+      reservation.release();
     }
-    const failure = await receiver.deliver(attempt.request, 'grpc');
-    if (failure === undefined)
-      return { error: null, response: encodeExportResponse(receiver.signal, undefined, 'protobuf') };
-    const metadata = new Metadata();
-    const details = encodeRpcStatus(
-      { code: failure.grpcCode, message: failure.message, retryDelayMs: failure.retryAfterMs },
-      'protobuf',
-    );
-    // Senders read RetryInfo from here; grpc-js does not build this trailer on its own.
-    metadata.set('grpc-status-details-bin', Buffer.from(details));
-    return { error: { code: failure.grpcCode, details: failure.message, metadata } };
   }
 }

@@ -3,11 +3,13 @@ import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } fro
 import type { AddressInfo } from 'node:net';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger, Signal } from '@semtel/component';
-import { errorMessage } from '@semtel/component';
+import { errorMessage, RetryableError } from '@semtel/component';
 import type { Encoding } from '@semtel/otlp';
 import { encodeExportResponse, encodeRpcStatus } from '@semtel/otlp';
 import { formatEndpoint, parseEndpoint } from './endpoint.js';
-import { retryAfterSeconds } from './export-failure.js';
+import { exportFailureFromError, retryAfterSeconds } from './export-failure.js';
+import type { InFlightBytes, InFlightReservation } from './in-flight-bytes.js';
+import { inFlightLimitMessage } from './in-flight-bytes.js';
 import type { HttpProtocolConfig } from './otlp-receiver-config.js';
 import { parseContentEncoding, readRequestBody, RequestBodyError } from './request-body.js';
 import type { SignalReceiver } from './signal-receiver.js';
@@ -50,6 +52,7 @@ export class OtlpHttpServer {
     private readonly config: HttpProtocolConfig,
     private readonly receivers: ReadonlyMap<Signal, SignalReceiver>,
     private readonly logger: Logger,
+    private readonly inFlight: InFlightBytes,
   ) {
     this.signalsByPath.set(config.traces_url_path, 'traces');
     this.signalsByPath.set(config.logs_url_path, 'logs');
@@ -137,6 +140,22 @@ export class OtlpHttpServer {
         plainText: true,
       });
     }
+    // Held until the request is answered, so the body and the data decoded from it count.
+    const reservation = this.inFlight.open();
+    try {
+      await this.receive(request, response, receiver, encoding, reservation);
+    } finally {
+      reservation.release();
+    }
+  }
+
+  private async receive(
+    request: IncomingMessage,
+    response: ServerResponse,
+    receiver: SignalReceiver,
+    encoding: Encoding,
+    reservation: InFlightReservation,
+  ): Promise<void> {
     const limit = this.config.max_request_body_size;
     let body: Buffer;
     try {
@@ -145,10 +164,19 @@ export class OtlpHttpServer {
       if (declaredLength > limit) {
         throw new RequestBodyError(413, `request body of ${declaredLength} bytes exceeds the limit of ${limit} bytes`);
       }
+      // Refused before any of the body is read (before 100-continue, too).
+      const unknownLength = declaredLength === 0 && hasBody(request);
+      if (!reservation.tryGrow(declaredLength) || (unknownLength && this.inFlight.full)) {
+        throw new RequestBodyError(503, inFlightLimitMessage(this.inFlight.limit));
+      }
       if (request.headers.expect?.toLowerCase() === '100-continue') response.writeContinue();
-      body = await readRequestBody(request, coding, limit);
+      body = await readRequestBody(request, coding, limit, reservation);
     } catch (error) {
       if (!(error instanceof RequestBodyError)) throw error;
+      if (error.httpStatus === 503) {
+        // The same answer as a pipeline that is full: 503 + Retry-After and a RetryInfo.
+        return this.replyError(request, response, encoding, exportFailureFromError(new RetryableError(error.message)));
+      }
       return this.replyError(request, response, encoding, {
         httpStatus: error.httpStatus,
         grpcCode: error.httpStatus === 413 ? GrpcStatus.RESOURCE_EXHAUSTED : GrpcStatus.INVALID_ARGUMENT,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { otlpReceiverConfigSchema } from './otlp-receiver-config.js';
 
+const defaultAdmission = { request_limit_mib: 128 };
 const defaultGrpc = { endpoint: '127.0.0.1:4317', max_recv_msg_size_mib: 16 };
 const defaultHttp = {
   endpoint: '127.0.0.1:4318',
@@ -18,13 +19,30 @@ function issues(input: unknown): { path: string; message: string }[] {
 
 describe('otlpReceiverConfigSchema', () => {
   it('enables both protocols with defaults when nothing is configured', () => {
-    expect(otlpReceiverConfigSchema.parse({})).toEqual({ protocols: { grpc: defaultGrpc, http: defaultHttp } });
-    expect(otlpReceiverConfigSchema.parse(undefined)).toEqual({ protocols: { grpc: defaultGrpc, http: defaultHttp } });
+    const defaults = { admission: defaultAdmission, protocols: { grpc: defaultGrpc, http: defaultHttp } };
+    expect(otlpReceiverConfigSchema.parse({})).toEqual(defaults);
+    expect(otlpReceiverConfigSchema.parse(undefined)).toEqual(defaults);
   });
 
   it('enables only the protocols that are present; an empty YAML key means defaults', () => {
-    expect(otlpReceiverConfigSchema.parse({ protocols: { http: null } })).toEqual({ protocols: { http: defaultHttp } });
-    expect(otlpReceiverConfigSchema.parse({ protocols: { grpc: {} } })).toEqual({ protocols: { grpc: defaultGrpc } });
+    expect(otlpReceiverConfigSchema.parse({ protocols: { http: null } })).toEqual({
+      admission: defaultAdmission,
+      protocols: { http: defaultHttp },
+    });
+    expect(otlpReceiverConfigSchema.parse({ protocols: { grpc: {} } })).toEqual({
+      admission: defaultAdmission,
+      protocols: { grpc: defaultGrpc },
+    });
+  });
+
+  it('bounds the request bytes in flight, 128 MiB unless set, and refuses a bound of 0', () => {
+    expect(otlpReceiverConfigSchema.parse({ admission: { request_limit_mib: 8 } }).admission).toEqual({
+      request_limit_mib: 8,
+    });
+    expect(issues({ admission: { request_limit_mib: 0 } })).toEqual([
+      { path: 'admission.request_limit_mib', message: 'request_limit_mib must be greater than 0' },
+    ]);
+    expect(issues({ admission: { waiting_limit_mib: 1 } })[0]?.path).toBe('admission');
   });
 
   it('keeps explicit settings and adds the leading slash to paths', () => {

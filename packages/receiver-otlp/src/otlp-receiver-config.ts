@@ -60,6 +60,20 @@ export const httpProtocolConfigSchema = z
  */
 export const otlpReceiverConfigSchema = z
   .strictObject({
+    /**
+     * Request bytes held at once across both protocols (as received, and decompressed); beyond
+     * it requests are refused with 503 / UNAVAILABLE and a retry delay. The key is the otel-arrow
+     * receiver's.
+     */
+    admission: z
+      .strictObject({
+        request_limit_mib: z
+          .number()
+          .positive('request_limit_mib must be greater than 0')
+          .max(1024 * 1024, 'request_limit_mib must be at most 1048576 (1 TiB)')
+          .default(128),
+      })
+      .prefault({}),
     protocols: z
       .strictObject({
         grpc: z.preprocess(emptyAsDefaults, grpcProtocolConfigSchema).optional(),

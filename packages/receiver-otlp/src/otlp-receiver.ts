@@ -1,10 +1,13 @@
 import type { CreateSettings, Host, NextConsumers, Receiver } from '@semtel/component';
 import { formatComponentId } from '@semtel/component';
+import { InFlightBytes } from './in-flight-bytes.js';
 import { OtlpGrpcServer } from './otlp-grpc-server.js';
 import { OtlpHttpServer } from './otlp-http-server.js';
 import type { OtlpReceiverConfig } from './otlp-receiver-config.js';
 import { ReceiverMetrics } from './receiver-metrics.js';
 import { SignalReceiver } from './signal-receiver.js';
+
+const mebibyte = 1024 * 1024;
 
 /** Where each enabled protocol listens once started; ports are the real ones, also when 0 was configured. */
 export interface OtlpReceiverAddresses {
@@ -28,8 +31,10 @@ export class OtlpReceiver implements Receiver {
     const logger = settings.telemetry.logger;
     const receivers = SignalReceiver.forConsumers(next, new ReceiverMetrics(settings.telemetry.meter, id), logger);
     const { http, grpc } = config.protocols;
-    this.httpServer = http === undefined ? undefined : new OtlpHttpServer(http, receivers, logger);
-    this.grpcServer = grpc === undefined ? undefined : new OtlpGrpcServer(grpc, receivers, logger);
+    // One budget for both transports: they share the process's memory.
+    const inFlight = new InFlightBytes(config.admission.request_limit_mib * mebibyte);
+    this.httpServer = http === undefined ? undefined : new OtlpHttpServer(http, receivers, logger, inFlight);
+    this.grpcServer = grpc === undefined ? undefined : new OtlpGrpcServer(grpc, receivers, logger, inFlight);
   }
 
   start(_host: Host): Promise<void> {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { builtinFactories } from './builtin-factories.js';
 import { formatConfigIssue } from './config-error.js';
 import { loadConfig } from './load-config.js';
+import { applyOtlpExporterEnvironment } from './otlp-exporter-environment.js';
+import { parseConfigYaml } from './parse-config-yaml.js';
 
 const factories = builtinFactories();
 
@@ -112,12 +114,49 @@ describe('default configuration and OTEL_EXPORTER_OTLP_*', () => {
       OTEL_EXPORTER_OTLP_HEADERS: 'secretvalue,k=%E0%A4%A',
     });
     expect(issues).toEqual([
-      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://127.0.0.1:4318" is semtel\'s own receiver; exporting there would loop. Point it at your backend, or start semtel with --config',
       'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: "thrift" is not a protocol; use grpc, http/protobuf or http/json',
       'OTEL_EXPORTER_OTLP_HEADERS: entry 1 is invalid (expected key=value)',
       'OTEL_EXPORTER_OTLP_HEADERS: entry 2 is invalid (invalid %-encoding)',
     ]);
     expect(issues.join('\n')).not.toContain('secretvalue');
+  });
+
+  it('starts with debug and file, warning, when the shell points its apps at semtel itself', async () => {
+    // The README's "point your app at it" section exports exactly this in the shell.
+    const environments: Record<string, string>[] = [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+    ];
+    for (const env of environments) {
+      const { result, pipelines, issues } = await defaultConfig(env);
+      expect(issues).toEqual([]);
+      expect(result.config).toBeDefined();
+      expect(pipelines).toEqual({
+        traces: ['debug', 'file/traces'],
+        logs: ['debug', 'file/logs'],
+        metrics: ['debug', 'file/metrics'],
+      });
+    }
+    const defaults = parseConfigYaml(
+      'receivers: { otlp: { protocols: { http: { endpoint: 127.0.0.1:4318 } } } }\n' +
+        'exporters: { debug: {} }\nservice: { pipelines: { traces: { receivers: [otlp], exporters: [debug] },' +
+        ' logs: { receivers: [otlp], exporters: [debug] } } }\n',
+      {},
+    ).value as Record<string, unknown>;
+    const applied = applyOtlpExporterEnvironment(defaults, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' });
+    expect(applied.issues).toEqual([]);
+    expect(applied.warnings.map(formatConfigIssue)).toEqual([
+      'OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318" is semtel\'s own receiver (set for your apps, probably), so semtel does not export there, which would loop; the signals it names keep the default debug and file exporters. To export to a backend, set OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT to it for semtel, or start semtel with --config',
+    ]);
+    // A signal's own variable can still send that signal to a backend.
+    const mixed = applyOtlpExporterEnvironment(defaults, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://jaeger:4318/v1/traces',
+    });
+    expect(mixed.warnings.map((warning) => warning.path)).toEqual(['OTEL_EXPORTER_OTLP_ENDPOINT']);
+    const pipelines = (mixed.tree.service as { pipelines: Record<string, { exporters: string[] }> }).pipelines;
+    expect(pipelines.traces?.exporters).toEqual(['otlp_http/traces']);
+    expect(pipelines.logs?.exporters).toEqual(['debug']);
   });
 
   it('ignores the variables when a config is given', async () => {

@@ -12,12 +12,16 @@ const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]', '0.0.0.0', '[:
  * has an endpoint (`OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT`, else `OTEL_EXPORTER_OTLP_ENDPOINT`)
  * exports there with `otlp_grpc/<signal>` or `otlp_http/<signal>` instead of debug and file.
  * Other signals keep the defaults. `tree` is the parsed default config and is not modified.
+ *
+ * An endpoint that is semtel's own receiver keeps the defaults too, with a warning: the shell
+ * that runs semtel often exports that variable for its apps, as the README tells it to.
  */
 export function applyOtlpExporterEnvironment(
   tree: Record<string, unknown>,
   environment: Environment,
-): { tree: Record<string, unknown>; issues: ConfigIssue[] } {
+): { tree: Record<string, unknown>; issues: ConfigIssue[]; warnings: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
   const read = (signal: Signal, suffix: string): { name: string; value: string } | undefined => {
     for (const name of [`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_${suffix}`, `OTEL_EXPORTER_OTLP_${suffix}`]) {
       const value = environment[name]?.trim();
@@ -57,9 +61,11 @@ export function applyOtlpExporterEnvironment(
     }
     const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
     if (loopbackHosts.has(url.hostname) && ownPorts.has(port)) {
-      issues.push({
+      // Exporting there would send every batch back in forever; refusing to start would punish
+      // a shell set up for its apps. Keep the defaults and say why.
+      warnings.push({
         path: endpoint.name,
-        message: `"${endpoint.value}" is semtel's own receiver; exporting there would loop. Point it at your backend, or start semtel with --config`,
+        message: `"${endpoint.value}" is semtel's own receiver (set for your apps, probably), so semtel does not export there, which would loop; the signals it names keep the default debug and file exporters. To export to a backend, set ${signalSpecific ? endpoint.name : `OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT`} to it for semtel, or start semtel with --config`,
       });
       continue;
     }
@@ -109,9 +115,12 @@ export function applyOtlpExporterEnvironment(
   const used = new Set(Object.values(pipelines).flatMap((pipeline) => pipeline.exporters ?? []));
   for (const id of Object.keys(exporters)) if (!used.has(id)) delete exporters[id];
   result.exporters = exporters;
-  // Shared variables are read once per signal; report each problem once.
-  const unique = [...new Map(issues.map((issue) => [`${issue.path}\u0000${issue.message}`, issue])).values()];
-  return { tree: result as Record<string, unknown>, issues: unique };
+  return { tree: result as Record<string, unknown>, issues: unique(issues), warnings: unique(warnings) };
+}
+
+/** Shared variables are read once per signal; report each problem once. */
+function unique(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  return [...new Map(issues.map((issue) => [`${issue.path}\u0000${issue.message}`, issue])).values()];
 }
 
 /** `OTEL_EXPORTER_OTLP_HEADERS` then the signal's own, key by key: `k=v,k2=v2`, URL-decoded. */
