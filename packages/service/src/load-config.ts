@@ -60,10 +60,12 @@ export async function loadConfig(source: ConfigSource, factories: Factories): Pr
   const parsed = parseConfigYaml(text, environment);
   const issues: ConfigIssue[] = [...parsed.issues];
   let tree = parsed.value;
+  let environmentWarnings: ConfigIssue[] = [];
   if (source.config === undefined && source.configFile === undefined && isRecord(tree)) {
     const applied = applyOtlpExporterEnvironment(tree, environment);
     tree = applied.tree;
     issues.push(...applied.issues);
+    environmentWarnings = applied.warnings;
   }
   if (issues.length > 0 && tree === undefined) return { origin, config: undefined, issues, warnings: [] };
   const defaulted = isRecord(tree) ? applyDefaultExporters(tree) : { tree, notices: [] };
@@ -76,7 +78,7 @@ export async function loadConfig(source: ConfigSource, factories: Factories): Pr
     origin,
     config: allIssues.length === 0 ? result.config : undefined,
     issues: allIssues,
-    warnings: [...defaulted.notices, ...result.warnings],
+    warnings: [...environmentWarnings, ...defaulted.notices, ...result.warnings],
   };
 }
 
