@@ -15,3 +15,4 @@ export { QueueStore } from './queue-store.js';
 export type { Backoff, SignalCodec, SignalQueueEvents, SignalQueueOptions } from './signal-queue.js';
 export { SignalQueue } from './signal-queue.js';
 export { claimStoreOwnership } from './store-ownership.js';
+export { storeWriteError } from './store-write-error.js';

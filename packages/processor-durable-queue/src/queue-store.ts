@@ -2,6 +2,7 @@ import type { Signal } from '@semtel/component';
 import type { Database, Key, RootDatabase, RootDatabaseOptionsWithPath } from 'lmdb';
 import { open } from 'lmdb';
 import type { FsyncPolicy } from './durable-queue-config.js';
+import { storeWriteError } from './store-write-error.js';
 
 export interface StoredEntry {
   id: number;
@@ -48,6 +49,10 @@ export class QueueStore {
       encoding: 'binary',
       compression: false,
       maxDbs: 4,
+      // With event-turn batching lmdb-js starts each batch with an internal write whose promise
+      // nobody holds: a failed commit (a full disk) then raises an unhandled rejection. Without
+      // it, writes issued together still share one transaction (started on the next tick).
+      eventTurnBatching: false,
       // `never` leaves write-back to the OS. The other policies keep LMDB's overlapping sync, where a
       // commit's flush runs alongside the next transaction; `always` then waits for that flush.
       ...(fsync === 'never' ? { noSync: true } : {}),
@@ -67,8 +72,12 @@ export class QueueStore {
     const partition: QueuePartition = {
       put: async (id, body) => {
         const key: EntryKey = [id, body.byteLength];
-        await database.put(key, body);
-        if (this.fsync === 'always') await this.root.flushed;
+        try {
+          await database.put(key, body);
+          if (this.fsync === 'always') await this.root.flushed;
+        } catch (error) {
+          throw await storeWriteError(error);
+        }
         keys.set(id, key);
       },
       get: (id) => {
@@ -79,7 +88,11 @@ export class QueueStore {
         const key = keys.get(id);
         if (key === undefined) return;
         keys.delete(id);
-        await database.remove(key);
+        try {
+          await database.remove(key);
+        } catch (error) {
+          throw await storeWriteError(error);
+        }
       },
       entries: () => {
         const entries: StoredEntry[] = [];

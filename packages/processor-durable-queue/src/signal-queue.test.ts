@@ -1,3 +1,4 @@
+import type { Logger } from '@semtel/component';
 import { noopLogger, RetryableError } from '@semtel/component';
 import { describe, expect, it } from 'vitest';
 import { QueueCapacity } from './queue-capacity.js';
@@ -47,7 +48,11 @@ const noEvents: SignalQueueEvents = {
   dropped: () => {},
 };
 
-function createQueue(partition: QueuePartition, delivered: string[]): SignalQueue<string> {
+function createQueue(
+  partition: QueuePartition,
+  delivered: string[],
+  settings: { logger?: Logger } = {},
+): SignalQueue<string> {
   return new SignalQueue<string>({
     signal: 'logs',
     partition,
@@ -59,7 +64,7 @@ function createQueue(partition: QueuePartition, delivered: string[]): SignalQueu
     maxInFlight: 2,
     backoff: { initialMs: 5, maxMs: 20, multiplier: 2 },
     fullRetryAfterMs: 1000,
-    logger: noopLogger,
+    logger: settings.logger ?? noopLogger,
     events: noEvents,
   });
 }
@@ -118,5 +123,32 @@ describe('SignalQueue', () => {
     expect(delivered).toEqual(['a', 'b', 'c', 'd']);
     // The new entry took an id after the replayed ones, so it cannot overwrite one of them.
     expect(partition.writtenIds).toEqual([8]);
+  });
+
+  it('logs a failing store once, with the cause, and once when writes work again', async () => {
+    const partition = new HeldPartition();
+    const lines: { level: string; message: string; fields: object }[] = [];
+    const record =
+      (level: string) =>
+      (fields: object | string, message?: string): void => {
+        lines.push(
+          typeof fields === 'string'
+            ? { level, message: fields, fields: {} }
+            : { level, message: message ?? '', fields },
+        );
+      };
+    const logger: Logger = { ...noopLogger, error: record('error'), info: record('info'), warn: record('warn') };
+    const queue = createQueue(partition, [], { logger });
+    queue.start();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const enqueued = queue.enqueue(`r${attempt}`);
+      partition.pendingWrites.shift()?.fail(new Error('commit failed: No space left on device (code 28)'));
+      await expect(enqueued).rejects.toThrow(/No space left on device/);
+    }
+    const succeeded = queue.enqueue('ok');
+    partition.pendingWrites.shift()?.complete();
+    await succeeded;
+    expect(lines.map((line) => line.level)).toEqual(['error', 'info']);
+    expect(lines[0]?.fields).toMatchObject({ error: 'commit failed: No space left on device (code 28)' });
   });
 });

@@ -61,6 +61,7 @@ export class SignalQueue<Data> {
   private backoffLevel = 0;
   private pausedUntil = 0;
   private pauseTimer: NodeJS.Timeout | undefined;
+  private writesFailing = false;
 
   constructor(private readonly options: SignalQueueOptions<Data>) {}
 
@@ -130,10 +131,22 @@ export class SignalQueue<Data> {
     } catch (error) {
       capacity.release(body.byteLength);
       events.refused(items);
+      if (!this.writesFailing) {
+        // Once per outage (a full disk fails every write until room is made), with the real cause.
+        this.writesFailing = true;
+        this.options.logger.error(
+          { signal: this.options.signal, error: errorMessage(error) },
+          'durable queue cannot write to its store; refusing data with a retryable error until writes succeed again',
+        );
+      }
       throw new RetryableError(`the durable queue could not store the request: ${errorMessage(error)}`, {
         retryAfterMs: this.options.fullRetryAfterMs,
         cause: error,
       });
+    }
+    if (this.writesFailing) {
+      this.writesFailing = false;
+      this.options.logger.info({ signal: this.options.signal }, 'durable queue writes to its store succeed again');
     }
     this.sizes.set(id, body.byteLength);
     events.persisted(items);
