@@ -18,6 +18,8 @@ export interface DurableQueueProcessorOptions {
   }>;
   capacity: QueueCapacity;
   shutdownWaitMs: number;
+  /** Keep delivering stored requests during shutdown, not only those in flight. */
+  drainOnShutdown: boolean;
   logger: Logger;
 }
 
@@ -71,7 +73,9 @@ export class DurableQueueProcessor implements Processor {
   readonly shutdown = once(async (deadline?: AbortSignal): Promise<void> => {
     const queues = Object.values(this.queues);
     for (const queue of queues) queue.stopAccepting();
-    const left = await Promise.all(queues.map((queue) => queue.stopDelivering(this.options.shutdownWaitMs, deadline)));
+    const left = await Promise.all(
+      queues.map((queue) => queue.stopDelivering(this.options.shutdownWaitMs, deadline, this.options.drainOnShutdown)),
+    );
     const inFlight = left.reduce((sum, count) => sum + count, 0);
     const stored = queues.reduce((sum, queue) => sum + queue.size, 0);
     if (stored > 0) {

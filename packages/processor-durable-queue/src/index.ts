@@ -9,6 +9,7 @@ export {
   storePath,
   tracesCodec,
 } from './durable-queue-processor-factory.js';
+export { InFlightBudget } from './in-flight-budget.js';
 export { QueueCapacity } from './queue-capacity.js';
 export type { QueuePartition, StoredEntry } from './queue-store.js';
 export { QueueStore } from './queue-store.js';
