@@ -13,6 +13,7 @@ import { QueueCapacity } from './queue-capacity.js';
 import { QueueStore } from './queue-store.js';
 import type { SignalCodec, SignalQueueEvents } from './signal-queue.js';
 import { SignalQueue } from './signal-queue.js';
+import { setAsideDamagedStore } from './store-damage-recovery.js';
 import { claimStoreOwnership } from './store-ownership.js';
 
 const mebibyte = 1024 * 1024;
@@ -90,10 +91,12 @@ export const durableQueueProcessorFactory: ProcessorFactory<DurableQueueConfig> 
     const processor = new DurableQueueProcessor(
       {
         id,
-        openStore: () => {
+        openStore: async () => {
           mkdirSync(dirname(path), { recursive: true });
           const release = claimStoreOwnership(path);
           try {
+            // Only the store's owner may move a damaged store aside: nobody else has it open.
+            await setAsideDamagedStore(path, { logger });
             return { store: QueueStore.open(path, config.fsync), release };
           } catch (error) {
             release();

@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NextConsumers, Processor, TracesConsumer } from '@semtel/component';
+import type { Logger, NextConsumers, Processor, TracesConsumer } from '@semtel/component';
 import { noopTelemetry, PermanentError, RetryableError } from '@semtel/component';
 import type { Traces } from '@semtel/pdata';
 import { countSpans, createResource, createScope, createSpan } from '@semtel/pdata';
@@ -10,6 +10,7 @@ import type { DurableQueueConfig } from './durable-queue-config.js';
 import { durableQueueConfigSchema } from './durable-queue-config.js';
 import type { DurableQueueProcessor } from './durable-queue-processor.js';
 import { durableQueueProcessorFactory, storePath, tracesCodec } from './durable-queue-processor-factory.js';
+import { QueueStore } from './queue-store.js';
 
 const host = { reportFatalError: () => {} };
 let directory: string;
@@ -79,9 +80,38 @@ class RecordingConsumer implements TracesConsumer {
   }
 }
 
+interface LoggedLine {
+  level: string;
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+/** Keeps every line, for tests that check what an operator would read. */
+function recordingLogger(lines: LoggedLine[]): Logger {
+  const record =
+    (level: string) =>
+    (first: object | string, message?: string): void => {
+      lines.push(
+        typeof first === 'string'
+          ? { level, message: first, fields: {} }
+          : { level, message: message ?? '', fields: first as Record<string, unknown> },
+      );
+    };
+  const logger: Logger = {
+    trace: record('trace'),
+    debug: record('debug'),
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+    child: () => logger,
+  };
+  return logger;
+}
+
 async function startQueue(
   next: NextConsumers,
   overrides: Record<string, unknown> = {},
+  logger?: Logger,
 ): Promise<DurableQueueProcessor> {
   const config: DurableQueueConfig = durableQueueConfigSchema.parse({
     directory,
@@ -90,7 +120,7 @@ async function startQueue(
     ...overrides,
   });
   const processor = durableQueueProcessorFactory.create(
-    { id: { type: 'durable_queue', name: '' }, telemetry: noopTelemetry },
+    { id: { type: 'durable_queue', name: '' }, telemetry: logger ? { ...noopTelemetry, logger } : noopTelemetry },
     config,
     next,
   ) as DurableQueueProcessor;
@@ -279,5 +309,34 @@ describe('DurableQueueProcessor', () => {
     expect(existsSync(owner)).toBe(true);
     await processor.shutdown();
     expect(existsSync(owner)).toBe(false);
+  });
+
+  it.each([
+    ['overwritten with random bytes', (path: string) => writeFileSync(path, Buffer.alloc(statSync(path).size, 0x5a))],
+    ['truncated', (path: string) => truncateSync(path, Math.floor(statSync(path).size / 3))],
+  ] as const)('sets a store %s aside, says how to recover it, and starts empty', async (_damage, damage) => {
+    const path = storePath(directory, 'durable_queue');
+    const store = QueueStore.open(path, 'batch');
+    for (let id = 1; id <= 20; id++)
+      await store.partition('traces').put(id, tracesCodec.encode(traces(`lost ${id}`, 200)));
+    await store.close();
+    damage(path);
+
+    const lines: LoggedLine[] = [];
+    const downstream = new RecordingConsumer();
+    const processor = await startQueue({ traces: downstream }, {}, recordingLogger(lines));
+    const errors = lines.filter((line) => line.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toMatch(/damaged: moved it aside and starting with an empty queue/);
+    const movedTo = String(errors[0]?.fields.moved_to);
+    expect(movedTo).toMatch(/durable_queue\.mdb\.corrupt-\d{4}-\d\d-\d\dT/);
+    expect(existsSync(movedTo)).toBe(true);
+    expect(String(errors[0]?.fields.recovery)).toContain(`mdb_dump -n -a -f dump.txt ${movedTo}`);
+    expect(processor.stored('traces')).toBe(0);
+
+    // The fresh store takes data as usual.
+    await processor.consumeTraces(traces('after the damage'));
+    await waitFor(() => downstream.received.length === 1, 'the new request');
+    expect(names(downstream.received)).toEqual(['after the damage']);
   });
 });

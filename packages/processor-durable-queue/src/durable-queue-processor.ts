@@ -9,7 +9,7 @@ export interface DurableQueueProcessorOptions {
   /** The component id, for logs. */
   id: string;
   /** Opens the store at start (so a config check never touches the disk). */
-  openStore(): { store: QueueStore; release(): void };
+  openStore(): Promise<{ store: QueueStore; release(): void }>;
   /** Builds one queue per signal with a next consumer, on the opened store. */
   createQueues(store: QueueStore): Partial<{
     traces: SignalQueue<Traces>;
@@ -46,7 +46,7 @@ export class DurableQueueProcessor implements Processor {
   }
 
   readonly start = once(async (_host: Host): Promise<void> => {
-    const { store, release } = this.options.openStore();
+    const { store, release } = await this.options.openStore();
     this.store = store;
     this.releaseStore = release;
     try {
