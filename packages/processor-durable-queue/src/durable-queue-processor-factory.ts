@@ -14,7 +14,7 @@ import { QueueStore } from './queue-store.js';
 import type { SignalCodec, SignalQueueEvents } from './signal-queue.js';
 import { SignalQueue } from './signal-queue.js';
 import { setAsideDamagedStore } from './store-damage-recovery.js';
-import { claimStoreOwnership } from './store-ownership.js';
+import { acquireStoreLock } from './store-lock.js';
 
 const mebibyte = 1024 * 1024;
 
@@ -91,15 +91,15 @@ export const durableQueueProcessorFactory: ProcessorFactory<DurableQueueConfig> 
     const processor = new DurableQueueProcessor(
       {
         id,
-        openStore: async () => {
+        openStore: async (lost) => {
           mkdirSync(dirname(path), { recursive: true });
-          const release = claimStoreOwnership(path);
+          const lock = await acquireStoreLock(path, { logger, onLost: lost });
           try {
-            // Only the store's owner may move a damaged store aside: nobody else has it open.
+            // Only the lock's holder may move a damaged store aside: nobody else has it open.
             await setAsideDamagedStore(path, { logger });
-            return { store: QueueStore.open(path, config.fsync), release };
+            return { store: QueueStore.open(path, config.fsync), release: () => lock.release() };
           } catch (error) {
-            release();
+            lock.release();
             throw error;
           }
         },

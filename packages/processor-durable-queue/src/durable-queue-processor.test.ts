@@ -1,4 +1,15 @@
-import { existsSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger, NextConsumers, Processor, TracesConsumer } from '@semtel/component';
@@ -11,6 +22,7 @@ import { durableQueueConfigSchema } from './durable-queue-config.js';
 import type { DurableQueueProcessor } from './durable-queue-processor.js';
 import { durableQueueProcessorFactory, storePath, tracesCodec } from './durable-queue-processor-factory.js';
 import { QueueStore } from './queue-store.js';
+import { currentProcessIdentity } from './store-lock.js';
 
 const host = { reportFatalError: () => {} };
 let directory: string;
@@ -129,6 +141,17 @@ async function startQueue(
   return processor;
 }
 
+/** True once the store's newest lock record says its holder released it (the store is closed). */
+function lockReleased(): boolean {
+  const owners = `${storePath(directory, 'durable_queue')}.owners`;
+  const newest = Math.max(
+    ...readdirSync(owners)
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number),
+  );
+  return (JSON.parse(readFileSync(join(owners, String(newest)), 'utf8')) as { released?: boolean }).released === true;
+}
+
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -146,9 +169,10 @@ describe('DurableQueueProcessor', () => {
     await waitFor(() => downstream.calls.length === 1, 'the first delivery attempt');
 
     // The first instance goes away without its delivery settling (as after kill -9, the entry
-    // is still on disk); its store closes once the attempt fails.
+    // is still on disk); its store closes, and its lock is released, once the attempt fails.
     await first.shutdown();
     downstream.calls[0]?.reject(new RetryableError('killed'));
+    await waitFor(lockReleased, 'the first instance to release the store');
 
     const recovered = new RecordingConsumer();
     const second = await startQueue({ traces: recovered });
@@ -269,6 +293,7 @@ describe('DurableQueueProcessor', () => {
     await waitFor(() => downstream.calls.length === 1, 'one delivery in flight');
     await first.shutdown();
     downstream.calls[0]?.reject(new RetryableError('stopped'));
+    await waitFor(lockReleased, 'the first instance to release the store');
 
     const recovered = new RecordingConsumer();
     await startQueue({ traces: recovered }, { fsync });
@@ -298,17 +323,41 @@ describe('DurableQueueProcessor', () => {
   });
 
   it('refuses to start on a store another live process owns', async () => {
-    writeFileSync(`${storePath(directory, 'durable_queue')}.owner`, `${process.ppid}\n`);
+    // The lock record a semtel in this pid namespace leaves, naming a process that runs (vitest's).
+    const owners = `${storePath(directory, 'durable_queue')}.owners`;
+    mkdirSync(owners, { recursive: true });
+    const identity = currentProcessIdentity();
+    writeFileSync(
+      join(owners, '1'),
+      JSON.stringify({
+        ...identity,
+        pid: process.ppid,
+        start_time: undefined,
+        token: randomUUID(),
+        heartbeat: 0,
+        acquired_at: '',
+      }),
+    );
     await expect(startQueue({ traces: new RecordingConsumer() })).rejects.toThrow(/in use by process/);
   });
 
   it('takes over a store whose owner is gone, and releases it at shutdown', async () => {
-    const owner = `${storePath(directory, 'durable_queue')}.owner`;
-    writeFileSync(owner, '2147483646\n');
+    const owners = `${storePath(directory, 'durable_queue')}.owners`;
+    mkdirSync(owners, { recursive: true });
+    writeFileSync(
+      join(owners, '1'),
+      JSON.stringify({
+        ...currentProcessIdentity(),
+        pid: 2_147_483_646,
+        token: randomUUID(),
+        heartbeat: 0,
+        acquired_at: '',
+      }),
+    );
     const processor = await startQueue({ traces: new RecordingConsumer() });
-    expect(existsSync(owner)).toBe(true);
+    expect(readdirSync(owners)).toEqual(['2']);
     await processor.shutdown();
-    expect(existsSync(owner)).toBe(false);
+    expect(JSON.parse(readFileSync(join(owners, '2'), 'utf8'))).toMatchObject({ pid: process.pid, released: true });
   });
 
   it.each([

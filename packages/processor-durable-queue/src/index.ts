@@ -17,7 +17,8 @@ export type { Backoff, SignalCodec, SignalQueueEvents, SignalQueueOptions } from
 export { SignalQueue } from './signal-queue.js';
 export { damagedStorePath, setAsideDamagedStore } from './store-damage-recovery.js';
 export type { StoreDamageRecoveryOptions } from './store-damage-recovery.js';
-export { claimStoreOwnership } from './store-ownership.js';
+export { acquireStoreLock, currentProcessIdentity, StoreInUseError } from './store-lock.js';
+export type { ProcessIdentity, StoreLock, StoreLockOptions, StoreOwner } from './store-lock.js';
 export { verifyStore } from './store-verification.js';
 export type { StoreVerdict, StoreVerificationOptions } from './store-verification.js';
 export { storeWriteError } from './store-write-error.js';
