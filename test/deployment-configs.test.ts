@@ -5,6 +5,7 @@
  * the configs they embed and the memory limits they set, and the Dockerfile and compose file
  * build and run what they say.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -394,8 +395,54 @@ describe('Docker', () => {
     expect(dockerfile).toContain('ARG NODE_IMAGE=node:20-bookworm-slim');
     const runtime = instructions.slice(instructions.indexOf(stages[1] ?? ''));
     expect(runtime.some((line) => line.startsWith('COPY --from=build /out /app'))).toBe(true);
-    expect(instructions.some((line) => /pnpm@10 install .*--frozen-lockfile/.test(line))).toBe(true);
+    expect(instructions.some((line) => /pnpm@\$\{PNPM_VERSION\} install .*--frozen-lockfile/.test(line))).toBe(true);
     expect(instructions.some((line) => /deploy --prod/.test(line))).toBe(true);
+  });
+
+  it('uses the pnpm of package.json’s packageManager in every step', () => {
+    const packageManager = (
+      JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { packageManager: string }
+    ).packageManager;
+    expect(dockerfile).toContain(`ARG PNPM_VERSION=${packageManager.replace(/^pnpm@/, '')}`);
+    const pnpmCalls = [...dockerfile.matchAll(/pnpm@(\S+)/g)].map((match) => match[1]);
+    expect(pnpmCalls.length).toBeGreaterThanOrEqual(4);
+    expect(pnpmCalls.every((version) => version === '${PNPM_VERSION}')).toBe(true);
+  });
+
+  it('deploys from the lockfile offline, which a legacy deploy cannot do', () => {
+    const deploy = instructions.find((line) => / deploy /.test(line)) ?? '';
+    // `--legacy` resolves again and needs registry metadata that fetch never stores: ERR_PNPM_NO_OFFLINE_META.
+    expect(deploy).not.toContain('--legacy');
+    expect(deploy).toContain('--offline');
+    expect(deploy).toContain('--config.inject-workspace-packages=true');
+    expect(deploy).toMatch(/-name '\*\.test\.\*' -delete/);
+  });
+
+  it('keeps state on a volume at the working directory, where the durable queue lands by default', () => {
+    const runtime = instructions.slice(instructions.indexOf(stages[1] ?? ''));
+    const workdir = runtime.find((line) => line.startsWith('WORKDIR '))?.split(' ')[1];
+    const volume = runtime.find((line) => line.startsWith('VOLUME '));
+    // durable_queue.directory defaults to ./data/durable-queue, relative to the working directory.
+    expect(volume).toBe(`VOLUME ["${workdir}"]`);
+  });
+
+  it('checks health with node, bounded in time', () => {
+    const healthcheck = instructions.find((line) => line.startsWith('HEALTHCHECK')) ?? '';
+    expect(healthcheck).toMatch(
+      /CMD \["node", "-e", .*fetch\(process\.env\.SEMTEL_HEALTH_URL, \{ signal: AbortSignal\.timeout\(\d+\) \}\)/,
+    );
+  });
+
+  it('scripts/replay-docker-build.mjs understands the Dockerfile (run it in full to replay the build)', () => {
+    const result = spawnSync(process.execPath, [path.join(root, 'scripts/replay-docker-build.mjs'), '--dry-run'], {
+      encoding: 'utf8',
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout) as { stages: { name: string; instructions: { keyword: string }[] }[] };
+    expect(plan.stages.map((stage) => stage.name)).toEqual(['build', 'runtime']);
+    // Every build-stage instruction is one the replay carries out.
+    const replayed = ['ARG', 'ENV', 'WORKDIR', 'COPY', 'RUN'];
+    expect(plan.stages[0]?.instructions.filter((each) => !replayed.includes(each.keyword))).toEqual([]);
   });
 
   it('runs as a non-root user with a health check, the usual ports and the container config', () => {
