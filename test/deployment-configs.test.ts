@@ -177,17 +177,34 @@ interface ContainerSpec {
   startupProbe?: { httpGet?: { port: string | number } };
 }
 
-function podSpecOf(deployment: Tree): Tree {
-  return tree(tree(tree(deployment.spec, 'spec').template, 'template').spec, 'pod spec');
+/** Deployments and StatefulSets: what runs pods from a template. */
+function workloads(): Tree[] {
+  return [...byKind('Deployment'), ...byKind('StatefulSet')];
 }
 
-function containersOf(deployment: Tree): ContainerSpec[] {
-  const pod = podSpecOf(deployment);
+function podSpecOf(workload: Tree): Tree {
+  return tree(tree(tree(workload.spec, 'spec').template, 'template').spec, 'pod spec');
+}
+
+function containersOf(workload: Tree): ContainerSpec[] {
+  const pod = podSpecOf(workload);
   return [...((pod.initContainers ?? []) as ContainerSpec[]), ...((pod.containers ?? []) as ContainerSpec[])];
 }
 
-function podLabelsOf(deployment: Tree): Tree {
-  return tree(tree(tree(tree(deployment.spec, 'spec').template, 'template').metadata, 'metadata').labels, 'labels');
+function podLabelsOf(workload: Tree): Tree {
+  return tree(tree(tree(tree(workload.spec, 'spec').template, 'template').metadata, 'metadata').labels, 'labels');
+}
+
+/** Durations as the configs write them: `500ms`, `15s`, `2m`. */
+function milliseconds(duration: unknown): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(String(duration));
+  if (match === null) throw new Error(`unexpected duration ${String(duration)}`);
+  return Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'];
+}
+
+/** An environment variable a container sets to a literal value. */
+function variableOf(container: ContainerSpec, name: string): string | undefined {
+  return container.env?.find((each) => each.name === name)?.value;
 }
 
 describe('semtel configurations', () => {
@@ -286,7 +303,8 @@ describe('otelcol configurations', () => {
 describe('Kubernetes manifests', () => {
   it('ships a sidecar and a gateway', () => {
     expect(manifestFiles).toEqual(['gateway.yaml', 'sidecar.yaml']);
-    expect(byKind('Deployment').map(nameOf)).toEqual(['otel-lb', 'semtel-gateway', 'llm-app']);
+    expect(byKind('Deployment').map(nameOf)).toEqual(['otel-lb', 'llm-app']);
+    expect(byKind('StatefulSet').map(nameOf)).toEqual(['semtel-gateway']);
     expect(byKind('HorizontalPodAutoscaler').map(nameOf)).toEqual(['semtel-gateway']);
   });
 
@@ -315,8 +333,8 @@ describe('Kubernetes manifests', () => {
   });
 
   it('sizes memory_limiter and the V8 heap inside each semtel container’s memory limit', () => {
-    const semtelContainers = byKind('Deployment').flatMap((deployment) =>
-      containersOf(deployment).filter((container) => container.name === 'semtel'),
+    const semtelContainers = workloads().flatMap((workload) =>
+      containersOf(workload).filter((container) => container.name === 'semtel'),
     );
     expect(semtelContainers).toHaveLength(2);
     for (const container of semtelContainers) {
@@ -338,12 +356,17 @@ describe('Kubernetes manifests', () => {
 
   it('probes named ports, mounts defined ConfigMaps, and selects pods that exist', () => {
     const configMaps = byKind('ConfigMap').map(nameOf);
-    const deployments = byKind('Deployment');
+    const deployments = workloads();
     for (const deployment of deployments) {
       const volumes = (podSpecOf(deployment).volumes ?? []) as { name: string; configMap?: { name: string } }[];
       for (const volume of volumes) {
         if (volume.configMap) expect(configMaps).toContain(volume.configMap.name);
       }
+      // A StatefulSet's claims are volumes of its pods too.
+      const claims = ((tree(deployment.spec, 'spec').volumeClaimTemplates ?? []) as Tree[]).map((claim) => ({
+        name: nameOf(claim),
+      }));
+      volumes.push(...claims);
       for (const container of containersOf(deployment)) {
         const portNames = (container.ports ?? []).map((port) => port.name);
         for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) {
@@ -374,7 +397,68 @@ describe('Kubernetes manifests', () => {
     expect(JSON.stringify(lbConfig)).toContain('SEMTEL_REPLICAS_HOSTNAME');
     for (const autoscaler of byKind('HorizontalPodAutoscaler')) {
       const target = tree(tree(autoscaler.spec, 'spec').scaleTargetRef, 'scaleTargetRef');
-      expect(deployments.map(nameOf)).toContain(target.name);
+      expect(byKind(String(target.kind)).map(nameOf)).toContain(target.name);
+    }
+  });
+});
+
+describe('the gateway keeps what it acknowledged', () => {
+  const gateway = byKind('StatefulSet').find((each) => nameOf(each) === 'semtel-gateway') ?? {};
+  const spec = tree(gateway.spec, 'StatefulSet spec');
+  const semtel = containersOf(gateway).find((container) => container.name === 'semtel') as ContainerSpec;
+  const config = tree(yaml.parse(embeddedConfig('semtel-gateway-config')), 'gateway config');
+  const durableQueue = tree(tree(config.processors, 'processors').durable_queue, 'durable_queue');
+
+  it('gives every replica a volume of its own that outlives its pod, with room beyond max_size_mib', () => {
+    // An emptyDir goes with the pod: a rollout or a scale-down would delete acknowledged data.
+    expect(JSON.stringify(podSpecOf(gateway).volumes ?? [])).not.toContain('emptyDir');
+    const claims = (spec.volumeClaimTemplates ?? []) as Tree[];
+    expect(claims.map(nameOf)).toEqual(['state']);
+    const claim = tree(claims[0]?.spec, 'claim spec');
+    expect(claim.accessModes).toEqual(['ReadWriteOnce']);
+    const storageMib = mebibytes(tree(tree(claim.resources, 'resources').requests, 'requests').storage);
+    // The store's pages, free list and copy-on-write need room beyond the requests' own bytes.
+    expect(storageMib).toBeGreaterThanOrEqual(2 * Number(variableOf(semtel, 'SEMTEL_QUEUE_MAX_SIZE_MIB')));
+    expect(String(durableQueue.max_size_mib)).toContain('SEMTEL_QUEUE_MAX_SIZE_MIB');
+
+    // The queue's directory is on that claim.
+    const mount = semtel.volumeMounts?.find((each) => each.name === 'state');
+    expect(mount).toBeDefined();
+    expect(String(durableQueue.directory)).toContain('SEMTEL_QUEUE_DIRECTORY');
+    expect(variableOf(semtel, 'SEMTEL_QUEUE_DIRECTORY')?.startsWith(`${mount?.mountPath}/`)).toBe(true);
+
+    expect(spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenScaled: 'Retain', whenDeleted: 'Retain' });
+    const headless = byKind('Service').find((service) => nameOf(service) === spec.serviceName);
+    expect(tree(headless?.spec, 'headless spec').clusterIP).toBe('None');
+  });
+
+  it('drains the queue on SIGTERM within shutdown_timeout, within the pod’s grace period', () => {
+    const shutdownTimeoutMs = milliseconds(tree(config.service, 'service').shutdown_timeout);
+    const shutdownWaitMs = milliseconds(durableQueue.shutdown_wait);
+    expect(durableQueue.drain_on_shutdown ?? true).toBe(true);
+    // After the drain: the semantic processor's up to 5 s for classifications in flight, then the exporters.
+    expect(shutdownWaitMs + 5000).toBeLessThan(shutdownTimeoutMs);
+    expect(Number(podSpecOf(gateway).terminationGracePeriodSeconds) * 1000).toBeGreaterThan(shutdownTimeoutMs);
+  });
+
+  it('raises max_in_flight for held spans, with the bytes in flight bounded inside the memory limit', () => {
+    // The default of 64 per signal caps throughput while GenAI spans are held.
+    expect(Number(durableQueue.max_in_flight)).toBeGreaterThan(64);
+    const softLimitMib =
+      Number(variableOf(semtel, 'SEMTEL_MEMORY_LIMIT_MIB')) -
+      Number(variableOf(semtel, 'SEMTEL_MEMORY_SPIKE_LIMIT_MIB'));
+    // Requests in flight are decoded: about three times their encoded size.
+    expect(3 * Number(durableQueue.max_in_flight_mib)).toBeLessThan(softLimitMib / 2);
+  });
+
+  it('every semtel pod stops within its grace period', () => {
+    for (const [workload, configMap] of [
+      [gateway, 'semtel-gateway-config'],
+      [byKind('Deployment').find((each) => nameOf(each) === 'llm-app') ?? {}, 'semtel-sidecar-config'],
+    ] as const) {
+      const embedded = tree(yaml.parse(embeddedConfig(configMap)), configMap);
+      const timeoutMs = milliseconds(tree(embedded.service, 'service').shutdown_timeout);
+      expect(Number(podSpecOf(workload).terminationGracePeriodSeconds) * 1000, configMap).toBeGreaterThan(timeoutMs);
     }
   });
 });
