@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinFactories, formatConfigIssue, loadConfig, runCli } from '@semtel/service';
+import { builtinFactories, formatConfigIssue, loadConfig, parseConfigYaml, runCli } from '@semtel/service';
 import { describe, expect, it } from 'vitest';
 
 // The service's own YAML parser, so the files are read exactly as semtel reads them.
@@ -460,6 +460,80 @@ describe('the gateway keeps what it acknowledged', () => {
       const timeoutMs = milliseconds(tree(embedded.service, 'service').shutdown_timeout);
       expect(Number(podSpecOf(workload).terminationGracePeriodSeconds) * 1000, configMap).toBeGreaterThan(timeoutMs);
     }
+  });
+});
+
+/** The ```yaml blocks of a Markdown file. */
+function yamlBlocks(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(/^```yaml\n([\s\S]*?)^```$/gm)].map((match) => match[1] ?? '');
+}
+
+/** Minimal stand-ins for what a snippet names without defining, so the snippet itself is what is checked. */
+const stubs: Record<string, Record<string, unknown>> = {
+  receivers: { otlp: { protocols: { http: { endpoint: '127.0.0.1:0' } } } },
+  exporters: {
+    otlp_grpc: { endpoint: '127.0.0.1:4317', tls: { insecure: true }, sending_queue: { enabled: false } },
+    otlp_http: { endpoint: 'http://127.0.0.1:4318', sending_queue: { enabled: false } },
+    debug: {},
+  },
+};
+
+/** Completes a README snippet into a whole config: stubs for what it names but does not define. */
+function completeSnippet(snippet: Tree): Tree {
+  const config: Tree = structuredClone(snippet);
+  for (const section of ['receivers', 'processors', 'exporters']) config[section] = { ...(config[section] as Tree) };
+  const service = (config.service = { ...(config.service as Tree) });
+  if (!isTree(service.pipelines)) {
+    service.pipelines = {
+      traces: {
+        receivers: ['otlp'],
+        processors: Object.keys(config.processors as Tree),
+        exporters: Object.keys(config.exporters as Tree).length > 0 ? Object.keys(config.exporters as Tree) : ['debug'],
+      },
+    };
+  }
+  for (const pipeline of Object.values(tree(service.pipelines, 'pipelines'))) {
+    for (const [key, section] of [
+      ['receivers', 'receivers'],
+      ['processors', 'processors'],
+      ['exporters', 'exporters'],
+    ] as const) {
+      const components = config[section] as Tree;
+      for (const id of strings(tree(pipeline, 'pipeline')[key])) {
+        if (id in components) continue;
+        const type = id.split('/')[0] ?? id;
+        components[id] = section === 'processors' ? {} : (stubs[section]?.[type] ?? {});
+      }
+    }
+  }
+  return config;
+}
+
+describe('README snippets', () => {
+  const readmes = [
+    'collector-config/README.md',
+    'packages/processor-durable-queue/README.md',
+    'packages/processor-memory-limiter/README.md',
+    'packages/shared-state-redis/README.md',
+  ];
+  const snippets = readmes.flatMap((file) =>
+    yamlBlocks(path.join(root, file)).map((text, index) => ({ name: `${file} #${index + 1}`, text })),
+  );
+
+  it('has snippets to check', () => {
+    expect(snippets.length).toBeGreaterThanOrEqual(readmes.length);
+  });
+
+  // Only the variables a snippet needs are set: one marked optional must not be required.
+  it.each(snippets)('$name passes semtel validate', async ({ text }) => {
+    // semtel's own substitution first: `{ api_key: ${env:KEY} }` is not YAML until it is done.
+    const parsed = parseConfigYaml(text, { ...environment, OPENAI_API_KEY: 'sk-test' });
+    expect(parsed.issues.map(formatConfigIssue)).toEqual([]);
+    const loaded = await loadConfig(
+      { config: JSON.stringify(completeSnippet(tree(parsed.value, 'snippet'))), env: {} },
+      builtinFactories(),
+    );
+    expect(loaded.issues.map(formatConfigIssue)).toEqual([]);
   });
 });
 
