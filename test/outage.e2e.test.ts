@@ -180,3 +180,74 @@ describe('SIGTERM during a downstream outage', () => {
     expect(delivered).toHaveLength(acknowledged.size);
   }, 60_000);
 });
+
+describe('a full disk under the durable queue', () => {
+  it('refuses with a retryable error, logs the real cause once, raises no unhandled rejection, and delivers what it acknowledged', async () => {
+    const diskSink = await OtlpSink.start();
+    const directory = mkdtempSync(join(tmpdir(), 'semtel-full-disk-queue-'));
+    // The store may not grow past 2 MiB: writes beyond fail as on a full disk.
+    const semtel = await startSemtelProcess({
+      fileSizeLimitKiB: 2048,
+      processorsYaml: `
+        durable_queue:
+          directory: ${directory}
+          max_size_mib: 64
+          retry: { initial_interval: 200ms, max_interval: 500ms }
+      `,
+      exportersYaml: `
+        otlp_http:
+          endpoint: ${diskSink.httpEndpoint}
+          compression: none
+          sending_queue: { enabled: false }
+          retry_on_failure: { initial_interval: 100ms, max_interval: 200ms, max_elapsed_time: 1s }
+      `,
+      pipelinesYaml: `
+        traces: { receivers: [otlp], processors: [durable_queue], exporters: [otlp_http] }
+      `,
+    });
+    try {
+      // Nothing is delivered, so nothing is deleted: the store grows until the disk is "full".
+      diskSink.injectFault({ kind: 'unavailable' });
+      const acknowledged = new Set<string>();
+      let refusal: { status: number; retryAfter: string | undefined } | undefined;
+      for (let index = 0; index < 400 && refusal === undefined; index++) {
+        const traces = buildMixedTraces({ spanCount: spansPerBatch, genAiRatio: 0.1, variantOffset: index * 1000 });
+        const result = await postTraces(semtel.httpEndpoint, traces);
+        if (result.status === 200) for (const spanId of spanIdsOf(traces)) acknowledged.add(spanId);
+        else refusal = result;
+      }
+      console.log(
+        `full disk: ${acknowledged.size / spansPerBatch} requests stored before the refusal ${JSON.stringify(refusal)}`,
+      );
+      expect(refusal, semtel.output()).toMatchObject({ status: 503, retryAfter: expect.stringMatching(/^\d+$/) });
+      expect(acknowledged.size).toBeGreaterThan(0);
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const traces = buildMixedTraces({
+          spanCount: spansPerBatch,
+          genAiRatio: 0.1,
+          variantOffset: 900_000 + attempt,
+        });
+        expect((await postTraces(semtel.httpEndpoint, traces)).status).toBe(503);
+      }
+
+      const output = semtel.output();
+      const logged = output.split('\n').filter((line) => line.includes('durable queue cannot write to its store'));
+      // Once per outage, with what LMDB said, not lmdb-js's "see commitError for details".
+      expect(logged, output).toHaveLength(1);
+      console.log(`full disk: logged ${logged[0]}`);
+      expect(logged[0]).toMatch(/commit failed: .*(Input\/output error|File too large|No space left on device)/);
+      expect(output).not.toMatch(/unhandled promise rejection/);
+      expect(semtel.child.exitCode).toBeNull();
+
+      // Once the backend is back, everything acknowledged goes out.
+      diskSink.clearFaults();
+      await diskSink.waitForSpans(acknowledged.size, 30_000);
+      const delivered = new Set(diskSink.spans().map((entry) => entry.span.spanId));
+      expect([...acknowledged].filter((spanId) => !delivered.has(spanId))).toEqual([]);
+    } finally {
+      await semtel.stop();
+      await diskSink.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
