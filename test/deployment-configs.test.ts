@@ -5,11 +5,12 @@
  * the configs they embed and the memory limits they set, and the Dockerfile and compose file
  * build and run what they say.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinFactories, formatConfigIssue, loadConfig, runCli } from '@semtel/service';
+import { builtinFactories, formatConfigIssue, loadConfig, parseConfigYaml, runCli } from '@semtel/service';
 import { describe, expect, it } from 'vitest';
 
 // The service's own YAML parser, so the files are read exactly as semtel reads them.
@@ -176,17 +177,34 @@ interface ContainerSpec {
   startupProbe?: { httpGet?: { port: string | number } };
 }
 
-function podSpecOf(deployment: Tree): Tree {
-  return tree(tree(tree(deployment.spec, 'spec').template, 'template').spec, 'pod spec');
+/** Deployments and StatefulSets: what runs pods from a template. */
+function workloads(): Tree[] {
+  return [...byKind('Deployment'), ...byKind('StatefulSet')];
 }
 
-function containersOf(deployment: Tree): ContainerSpec[] {
-  const pod = podSpecOf(deployment);
+function podSpecOf(workload: Tree): Tree {
+  return tree(tree(tree(workload.spec, 'spec').template, 'template').spec, 'pod spec');
+}
+
+function containersOf(workload: Tree): ContainerSpec[] {
+  const pod = podSpecOf(workload);
   return [...((pod.initContainers ?? []) as ContainerSpec[]), ...((pod.containers ?? []) as ContainerSpec[])];
 }
 
-function podLabelsOf(deployment: Tree): Tree {
-  return tree(tree(tree(tree(deployment.spec, 'spec').template, 'template').metadata, 'metadata').labels, 'labels');
+function podLabelsOf(workload: Tree): Tree {
+  return tree(tree(tree(tree(workload.spec, 'spec').template, 'template').metadata, 'metadata').labels, 'labels');
+}
+
+/** Durations as the configs write them: `500ms`, `15s`, `2m`. */
+function milliseconds(duration: unknown): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(String(duration));
+  if (match === null) throw new Error(`unexpected duration ${String(duration)}`);
+  return Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'];
+}
+
+/** An environment variable a container sets to a literal value. */
+function variableOf(container: ContainerSpec, name: string): string | undefined {
+  return container.env?.find((each) => each.name === name)?.value;
 }
 
 describe('semtel configurations', () => {
@@ -285,7 +303,8 @@ describe('otelcol configurations', () => {
 describe('Kubernetes manifests', () => {
   it('ships a sidecar and a gateway', () => {
     expect(manifestFiles).toEqual(['gateway.yaml', 'sidecar.yaml']);
-    expect(byKind('Deployment').map(nameOf)).toEqual(['otel-lb', 'semtel-gateway', 'llm-app']);
+    expect(byKind('Deployment').map(nameOf)).toEqual(['otel-lb', 'llm-app']);
+    expect(byKind('StatefulSet').map(nameOf)).toEqual(['semtel-gateway']);
     expect(byKind('HorizontalPodAutoscaler').map(nameOf)).toEqual(['semtel-gateway']);
   });
 
@@ -314,8 +333,8 @@ describe('Kubernetes manifests', () => {
   });
 
   it('sizes memory_limiter and the V8 heap inside each semtel container’s memory limit', () => {
-    const semtelContainers = byKind('Deployment').flatMap((deployment) =>
-      containersOf(deployment).filter((container) => container.name === 'semtel'),
+    const semtelContainers = workloads().flatMap((workload) =>
+      containersOf(workload).filter((container) => container.name === 'semtel'),
     );
     expect(semtelContainers).toHaveLength(2);
     for (const container of semtelContainers) {
@@ -337,12 +356,17 @@ describe('Kubernetes manifests', () => {
 
   it('probes named ports, mounts defined ConfigMaps, and selects pods that exist', () => {
     const configMaps = byKind('ConfigMap').map(nameOf);
-    const deployments = byKind('Deployment');
+    const deployments = workloads();
     for (const deployment of deployments) {
       const volumes = (podSpecOf(deployment).volumes ?? []) as { name: string; configMap?: { name: string } }[];
       for (const volume of volumes) {
         if (volume.configMap) expect(configMaps).toContain(volume.configMap.name);
       }
+      // A StatefulSet's claims are volumes of its pods too.
+      const claims = ((tree(deployment.spec, 'spec').volumeClaimTemplates ?? []) as Tree[]).map((claim) => ({
+        name: nameOf(claim),
+      }));
+      volumes.push(...claims);
       for (const container of containersOf(deployment)) {
         const portNames = (container.ports ?? []).map((port) => port.name);
         for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) {
@@ -373,8 +397,143 @@ describe('Kubernetes manifests', () => {
     expect(JSON.stringify(lbConfig)).toContain('SEMTEL_REPLICAS_HOSTNAME');
     for (const autoscaler of byKind('HorizontalPodAutoscaler')) {
       const target = tree(tree(autoscaler.spec, 'spec').scaleTargetRef, 'scaleTargetRef');
-      expect(deployments.map(nameOf)).toContain(target.name);
+      expect(byKind(String(target.kind)).map(nameOf)).toContain(target.name);
     }
+  });
+});
+
+describe('the gateway keeps what it acknowledged', () => {
+  const gateway = byKind('StatefulSet').find((each) => nameOf(each) === 'semtel-gateway') ?? {};
+  const spec = tree(gateway.spec, 'StatefulSet spec');
+  const semtel = containersOf(gateway).find((container) => container.name === 'semtel') as ContainerSpec;
+  const config = tree(yaml.parse(embeddedConfig('semtel-gateway-config')), 'gateway config');
+  const durableQueue = tree(tree(config.processors, 'processors').durable_queue, 'durable_queue');
+
+  it('gives every replica a volume of its own that outlives its pod, with room beyond max_size_mib', () => {
+    // An emptyDir goes with the pod: a rollout or a scale-down would delete acknowledged data.
+    expect(JSON.stringify(podSpecOf(gateway).volumes ?? [])).not.toContain('emptyDir');
+    const claims = (spec.volumeClaimTemplates ?? []) as Tree[];
+    expect(claims.map(nameOf)).toEqual(['state']);
+    const claim = tree(claims[0]?.spec, 'claim spec');
+    expect(claim.accessModes).toEqual(['ReadWriteOnce']);
+    const storageMib = mebibytes(tree(tree(claim.resources, 'resources').requests, 'requests').storage);
+    // The store's pages, free list and copy-on-write need room beyond the requests' own bytes.
+    expect(storageMib).toBeGreaterThanOrEqual(2 * Number(variableOf(semtel, 'SEMTEL_QUEUE_MAX_SIZE_MIB')));
+    expect(String(durableQueue.max_size_mib)).toContain('SEMTEL_QUEUE_MAX_SIZE_MIB');
+
+    // The queue's directory is on that claim.
+    const mount = semtel.volumeMounts?.find((each) => each.name === 'state');
+    expect(mount).toBeDefined();
+    expect(String(durableQueue.directory)).toContain('SEMTEL_QUEUE_DIRECTORY');
+    expect(variableOf(semtel, 'SEMTEL_QUEUE_DIRECTORY')?.startsWith(`${mount?.mountPath}/`)).toBe(true);
+
+    expect(spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenScaled: 'Retain', whenDeleted: 'Retain' });
+    const headless = byKind('Service').find((service) => nameOf(service) === spec.serviceName);
+    expect(tree(headless?.spec, 'headless spec').clusterIP).toBe('None');
+  });
+
+  it('drains the queue on SIGTERM within shutdown_timeout, within the pod’s grace period', () => {
+    const shutdownTimeoutMs = milliseconds(tree(config.service, 'service').shutdown_timeout);
+    const shutdownWaitMs = milliseconds(durableQueue.shutdown_wait);
+    expect(durableQueue.drain_on_shutdown ?? true).toBe(true);
+    // After the drain: the semantic processor's up to 5 s for classifications in flight, then the exporters.
+    expect(shutdownWaitMs + 5000).toBeLessThan(shutdownTimeoutMs);
+    expect(Number(podSpecOf(gateway).terminationGracePeriodSeconds) * 1000).toBeGreaterThan(shutdownTimeoutMs);
+  });
+
+  it('raises max_in_flight for held spans, with the bytes in flight bounded inside the memory limit', () => {
+    // The default of 64 per signal caps throughput while GenAI spans are held.
+    expect(Number(durableQueue.max_in_flight)).toBeGreaterThan(64);
+    const softLimitMib =
+      Number(variableOf(semtel, 'SEMTEL_MEMORY_LIMIT_MIB')) -
+      Number(variableOf(semtel, 'SEMTEL_MEMORY_SPIKE_LIMIT_MIB'));
+    // Requests in flight are decoded: about three times their encoded size.
+    expect(3 * Number(durableQueue.max_in_flight_mib)).toBeLessThan(softLimitMib / 2);
+  });
+
+  it('every semtel pod stops within its grace period', () => {
+    for (const [workload, configMap] of [
+      [gateway, 'semtel-gateway-config'],
+      [byKind('Deployment').find((each) => nameOf(each) === 'llm-app') ?? {}, 'semtel-sidecar-config'],
+    ] as const) {
+      const embedded = tree(yaml.parse(embeddedConfig(configMap)), configMap);
+      const timeoutMs = milliseconds(tree(embedded.service, 'service').shutdown_timeout);
+      expect(Number(podSpecOf(workload).terminationGracePeriodSeconds) * 1000, configMap).toBeGreaterThan(timeoutMs);
+    }
+  });
+});
+
+/** The ```yaml blocks of a Markdown file. */
+function yamlBlocks(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(/^```yaml\n([\s\S]*?)^```$/gm)].map((match) => match[1] ?? '');
+}
+
+/** Minimal stand-ins for what a snippet names without defining, so the snippet itself is what is checked. */
+const stubs: Record<string, Record<string, unknown>> = {
+  receivers: { otlp: { protocols: { http: { endpoint: '127.0.0.1:0' } } } },
+  exporters: {
+    otlp_grpc: { endpoint: '127.0.0.1:4317', tls: { insecure: true }, sending_queue: { enabled: false } },
+    otlp_http: { endpoint: 'http://127.0.0.1:4318', sending_queue: { enabled: false } },
+    debug: {},
+  },
+};
+
+/** Completes a README snippet into a whole config: stubs for what it names but does not define. */
+function completeSnippet(snippet: Tree): Tree {
+  const config: Tree = structuredClone(snippet);
+  for (const section of ['receivers', 'processors', 'exporters']) config[section] = { ...(config[section] as Tree) };
+  const service = (config.service = { ...(config.service as Tree) });
+  if (!isTree(service.pipelines)) {
+    service.pipelines = {
+      traces: {
+        receivers: ['otlp'],
+        processors: Object.keys(config.processors as Tree),
+        exporters: Object.keys(config.exporters as Tree).length > 0 ? Object.keys(config.exporters as Tree) : ['debug'],
+      },
+    };
+  }
+  for (const pipeline of Object.values(tree(service.pipelines, 'pipelines'))) {
+    for (const [key, section] of [
+      ['receivers', 'receivers'],
+      ['processors', 'processors'],
+      ['exporters', 'exporters'],
+    ] as const) {
+      const components = config[section] as Tree;
+      for (const id of strings(tree(pipeline, 'pipeline')[key])) {
+        if (id in components) continue;
+        const type = id.split('/')[0] ?? id;
+        components[id] = section === 'processors' ? {} : (stubs[section]?.[type] ?? {});
+      }
+    }
+  }
+  return config;
+}
+
+describe('README snippets', () => {
+  const readmes = [
+    'collector-config/README.md',
+    'packages/processor-durable-queue/README.md',
+    'packages/processor-memory-limiter/README.md',
+    'packages/shared-state-redis/README.md',
+  ];
+  const snippets = readmes.flatMap((file) =>
+    yamlBlocks(path.join(root, file)).map((text, index) => ({ name: `${file} #${index + 1}`, text })),
+  );
+
+  it('has snippets to check', () => {
+    expect(snippets.length).toBeGreaterThanOrEqual(readmes.length);
+  });
+
+  // Only the variables a snippet needs are set: one marked optional must not be required.
+  it.each(snippets)('$name passes semtel validate', async ({ text }) => {
+    // semtel's own substitution first: `{ api_key: ${env:KEY} }` is not YAML until it is done.
+    const parsed = parseConfigYaml(text, { ...environment, OPENAI_API_KEY: 'sk-test' });
+    expect(parsed.issues.map(formatConfigIssue)).toEqual([]);
+    const loaded = await loadConfig(
+      { config: JSON.stringify(completeSnippet(tree(parsed.value, 'snippet'))), env: {} },
+      builtinFactories(),
+    );
+    expect(loaded.issues.map(formatConfigIssue)).toEqual([]);
   });
 });
 
@@ -394,8 +553,54 @@ describe('Docker', () => {
     expect(dockerfile).toContain('ARG NODE_IMAGE=node:20-bookworm-slim');
     const runtime = instructions.slice(instructions.indexOf(stages[1] ?? ''));
     expect(runtime.some((line) => line.startsWith('COPY --from=build /out /app'))).toBe(true);
-    expect(instructions.some((line) => /pnpm@10 install .*--frozen-lockfile/.test(line))).toBe(true);
+    expect(instructions.some((line) => /pnpm@\$\{PNPM_VERSION\} install .*--frozen-lockfile/.test(line))).toBe(true);
     expect(instructions.some((line) => /deploy --prod/.test(line))).toBe(true);
+  });
+
+  it('uses the pnpm of package.json’s packageManager in every step', () => {
+    const packageManager = (
+      JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { packageManager: string }
+    ).packageManager;
+    expect(dockerfile).toContain(`ARG PNPM_VERSION=${packageManager.replace(/^pnpm@/, '')}`);
+    const pnpmCalls = [...dockerfile.matchAll(/pnpm@(\S+)/g)].map((match) => match[1]);
+    expect(pnpmCalls.length).toBeGreaterThanOrEqual(4);
+    expect(pnpmCalls.every((version) => version === '${PNPM_VERSION}')).toBe(true);
+  });
+
+  it('deploys from the lockfile offline, which a legacy deploy cannot do', () => {
+    const deploy = instructions.find((line) => / deploy /.test(line)) ?? '';
+    // `--legacy` resolves again and needs registry metadata that fetch never stores: ERR_PNPM_NO_OFFLINE_META.
+    expect(deploy).not.toContain('--legacy');
+    expect(deploy).toContain('--offline');
+    expect(deploy).toContain('--config.inject-workspace-packages=true');
+    expect(deploy).toMatch(/-name '\*\.test\.\*' -delete/);
+  });
+
+  it('keeps state on a volume at the working directory, where the durable queue lands by default', () => {
+    const runtime = instructions.slice(instructions.indexOf(stages[1] ?? ''));
+    const workdir = runtime.find((line) => line.startsWith('WORKDIR '))?.split(' ')[1];
+    const volume = runtime.find((line) => line.startsWith('VOLUME '));
+    // durable_queue.directory defaults to ./data/durable-queue, relative to the working directory.
+    expect(volume).toBe(`VOLUME ["${workdir}"]`);
+  });
+
+  it('checks health with node, bounded in time', () => {
+    const healthcheck = instructions.find((line) => line.startsWith('HEALTHCHECK')) ?? '';
+    expect(healthcheck).toMatch(
+      /CMD \["node", "-e", .*fetch\(process\.env\.SEMTEL_HEALTH_URL, \{ signal: AbortSignal\.timeout\(\d+\) \}\)/,
+    );
+  });
+
+  it('scripts/replay-docker-build.mjs understands the Dockerfile (run it in full to replay the build)', () => {
+    const result = spawnSync(process.execPath, [path.join(root, 'scripts/replay-docker-build.mjs'), '--dry-run'], {
+      encoding: 'utf8',
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout) as { stages: { name: string; instructions: { keyword: string }[] }[] };
+    expect(plan.stages.map((stage) => stage.name)).toEqual(['build', 'runtime']);
+    // Every build-stage instruction is one the replay carries out.
+    const replayed = ['ARG', 'ENV', 'WORKDIR', 'COPY', 'RUN'];
+    expect(plan.stages[0]?.instructions.filter((each) => !replayed.includes(each.keyword))).toEqual([]);
   });
 
   it('runs as a non-root user with a health check, the usual ports and the container config', () => {

@@ -3,7 +3,9 @@
 // out → OtlpSink) with the durable queue off and on, in one run, against the same sink. Prints the
 // throughput of each and their ratio. Needs a build (`npx tsc -b`).
 //
-//   node test/bench/durable.bench.mjs [--duration 8] [--rounds 2] [--concurrency 8] [--spans 512]
+//   node test/bench/durable.bench.mjs [--duration 8] [--rounds 2] [--concurrency 8] [--spans 512] [--port-base N]
+//
+// semtel listens on free loopback ports, or with --port-base on N, N+1 and N+2 (one semtel runs at a time).
 //
 // The configurations take turns (off, on, on-always, off, …) so drift on a shared machine hits
 // each about equally; each figure is the mean over the rounds, each round printed too.
@@ -32,6 +34,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     spans: { type: 'string', default: '512' },
     'genai-ratio': { type: 'string', default: '0.25' },
+    'port-base': { type: 'string' },
   },
 });
 const durationSeconds = Number(args.duration);
@@ -39,6 +42,7 @@ const rounds = Number(args.rounds);
 const concurrency = Number(args.concurrency);
 const spansPerRequest = Number(args.spans);
 const genAiRatio = Number(args['genai-ratio']);
+const portBase = args['port-base'] === undefined ? undefined : Number(args['port-base']);
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cliPath = join(root, 'packages/service/dist/cli.js');
@@ -97,7 +101,8 @@ function canConnect(port) {
 }
 
 async function startSemtel({ processorsYaml, processors, sendingQueue }) {
-  const [httpPort, grpcPort, metricsPort] = await freePorts(3);
+  const [httpPort, grpcPort, metricsPort] =
+    portBase === undefined ? await freePorts(3) : [portBase, portBase + 1, portBase + 2];
   const directory = mkdtempSync(join(tmpdir(), 'semtel-durable-bench-'));
   const configPath = join(directory, 'semtel.yaml');
   writeFileSync(

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -72,6 +72,16 @@ export interface SemtelProcessOptions {
   startTimeoutMs?: number;
   /** Extra environment for the child (for example NODE_OPTIONS). */
   env?: Record<string, string>;
+  /**
+   * The largest file the child may write, in KiB (`ulimit -f`): writes past it fail as on a full
+   * disk. Node ignores SIGXFSZ, so the write fails and the process goes on.
+   */
+  fileSizeLimitKiB?: number;
+  /**
+   * A command that runs semtel, such as `['unshare', '--pid', '--fork', '--kill-child=SIGTERM']`
+   * for a pid namespace of its own, as in a container. `child` is then that command's process.
+   */
+  commandPrefix?: string[];
 }
 
 const outputLimit = 256 * 1024;
@@ -114,7 +124,12 @@ export async function startSemtelProcess(options: SemtelProcessOptions): Promise
       .join('\n'),
   );
 
-  const child = spawn(process.execPath, [cliPath, 'start', '--config', configPath], {
+  const command = [...(options.commandPrefix ?? []), process.execPath, cliPath, 'start', '--config', configPath];
+  const [program, ...programArguments] =
+    options.fileSizeLimitKiB === undefined
+      ? command
+      : ['/bin/sh', '-c', `ulimit -f ${Math.floor(options.fileSizeLimitKiB)} && exec "$0" "$@"`, ...command];
+  const child = spawn(program as string, programArguments, {
     cwd: directory,
     env: { ...process.env, OPENAI_API_KEY: '', OPENAI_BASE_URL: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -175,4 +190,26 @@ function indent(text: string, spaces: number): string {
   const common = Math.min(...lines.map((line) => line.length - line.trimStart().length));
   const prefix = ' '.repeat(spaces);
   return lines.map((line) => `${prefix}${line.slice(common)}`).join('\n');
+}
+
+function statusField(pid: number, field: string): number | undefined {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Anonymous resident memory of a process in MiB (Linux `RssAnon`), or undefined once it is gone:
+ * what memory_limiter limits. RSS also counts file pages, such as a durable queue's mapped store.
+ */
+export function residentAnonymousMib(pid: number): number | undefined {
+  return statusField(pid, 'RssAnon');
+}
+
+/** The most RSS a process has had since it started, in MiB (Linux `VmHWM`): exact, not sampled. */
+export function peakResidentSetMib(pid: number): number | undefined {
+  return statusField(pid, 'VmHWM');
 }

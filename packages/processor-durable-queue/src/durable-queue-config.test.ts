@@ -9,9 +9,11 @@ describe('durableQueueConfigSchema', () => {
       max_size_mib: 1024,
       max_entries: 100_000,
       max_in_flight: 64,
+      max_in_flight_mib: 64,
       retry: { initial_interval: 1000, max_interval: 30_000, multiplier: 2 },
       retry_after: 5000,
       shutdown_wait: 2000,
+      drain_on_shutdown: true,
     });
   });
 
@@ -44,5 +46,6 @@ describe('durableQueueConfigSchema', () => {
     expect(config).toMatchObject({ max_size_mib: 0.5, max_entries: 10, retry_after: 2000, shutdown_wait: 500 });
     expect(durableQueueConfigSchema.safeParse({ max_entries: 0 }).success).toBe(false);
     expect(durableQueueConfigSchema.safeParse({ max_in_flight: 1.5 }).success).toBe(false);
+    expect(durableQueueConfigSchema.safeParse({ max_in_flight_mib: 0 }).success).toBe(false);
   });
 });

@@ -29,6 +29,13 @@ export const durableQueueConfigSchema = z
      * keeps its request in flight for up to `max_hold`, so this bounds throughput while spans are held.
      */
     max_in_flight: z.number().int().positive().default(64),
+    /**
+     * Bytes of encoded requests handed downstream at once, every signal together. Each is decoded in
+     * memory meanwhile (about three times its encoded size), so this bounds the replay's memory where
+     * `max_in_flight` alone would not (64 requests of 16 MiB). A signal with nothing in flight may
+     * always send one request, however large.
+     */
+    max_in_flight_mib: z.number().positive().default(64),
     /** Backoff between deliveries after a downstream failure; the entry stays on disk meanwhile. */
     retry: z
       .strictObject({
@@ -40,10 +47,14 @@ export const durableQueueConfigSchema = z
     /** What refused senders are told to wait when the queue is full (Retry-After / RetryInfo). */
     retry_after: durationSchema.default(5000),
     /**
-     * How long shutdown waits for requests in flight to be delivered; whatever is not stays on
-     * disk and is delivered again on the next start.
+     * How long shutdown keeps delivering: with `drain_on_shutdown`, what is stored, until nothing is
+     * left; otherwise only the requests already in flight. It is also bounded by the service's
+     * `shutdown_timeout`, which must leave time after it for the semantic processor to release held
+     * spans and for the exporters. Whatever is not delivered stays on disk for the next start.
      */
     shutdown_wait: durationSchema.default(2000),
+    /** Keep delivering stored requests during `shutdown_wait`, rather than only finishing those in flight. */
+    drain_on_shutdown: z.boolean().default(true),
   })
   .superRefine((config, context) => {
     if (config.retry.initial_interval <= 0) {

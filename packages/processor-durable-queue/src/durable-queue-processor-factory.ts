@@ -8,11 +8,13 @@ import { countDataPoints, countLogRecords, countSpans } from '@semtel/pdata';
 import type { DurableQueueConfig } from './durable-queue-config.js';
 import { durableQueueConfigSchema } from './durable-queue-config.js';
 import { DurableQueueProcessor } from './durable-queue-processor.js';
+import { InFlightBudget } from './in-flight-budget.js';
 import { QueueCapacity } from './queue-capacity.js';
 import { QueueStore } from './queue-store.js';
 import type { SignalCodec, SignalQueueEvents } from './signal-queue.js';
 import { SignalQueue } from './signal-queue.js';
-import { claimStoreOwnership } from './store-ownership.js';
+import { setAsideDamagedStore } from './store-damage-recovery.js';
+import { acquireStoreLock } from './store-lock.js';
 
 const mebibyte = 1024 * 1024;
 
@@ -52,6 +54,7 @@ export const durableQueueProcessorFactory: ProcessorFactory<DurableQueueConfig> 
     const id = formatComponentId(settings.id);
     const { logger, meter } = settings.telemetry;
     const capacity = new QueueCapacity(config.max_size_mib * mebibyte, config.max_entries);
+    const inFlightBudget = new InFlightBudget(config.max_in_flight_mib * mebibyte);
     const path = storePath(config.directory, id);
     const labels = { processor: id };
 
@@ -88,13 +91,15 @@ export const durableQueueProcessorFactory: ProcessorFactory<DurableQueueConfig> 
     const processor = new DurableQueueProcessor(
       {
         id,
-        openStore: () => {
+        openStore: async (lost) => {
           mkdirSync(dirname(path), { recursive: true });
-          const release = claimStoreOwnership(path);
+          const lock = await acquireStoreLock(path, { logger, onLost: lost });
           try {
-            return { store: QueueStore.open(path, config.fsync), release };
+            // Only the lock's holder may move a damaged store aside: nobody else has it open.
+            await setAsideDamagedStore(path, { logger });
+            return { store: QueueStore.open(path, config.fsync), release: () => lock.release() };
           } catch (error) {
-            release();
+            lock.release();
             throw error;
           }
         },
@@ -102,6 +107,7 @@ export const durableQueueProcessorFactory: ProcessorFactory<DurableQueueConfig> 
           const common = {
             capacity,
             maxInFlight: config.max_in_flight,
+            inFlightBudget,
             backoff: {
               initialMs: config.retry.initial_interval,
               maxMs: config.retry.max_interval,
@@ -146,6 +152,7 @@ export const durableQueueProcessorFactory: ProcessorFactory<DurableQueueConfig> 
         },
         capacity,
         shutdownWaitMs: config.shutdown_wait,
+        drainOnShutdown: config.drain_on_shutdown,
         logger,
       },
       next,
@@ -172,6 +179,12 @@ export const durableQueueProcessorFactory: ProcessorFactory<DurableQueueConfig> 
       'The durable queue’s max_size_mib in bytes.',
       ['processor'],
       (observe) => observe(capacity.maxBytes, labels),
+    );
+    meter.observableGauge(
+      'semtel_durable_queue_in_flight_bytes',
+      'Bytes of encoded requests the durable queue has handed downstream and not yet seen delivered.',
+      ['processor'],
+      (observe) => observe(inFlightBudget.usedBytes, labels),
     );
     logger.debug({ path, fsync: config.fsync }, 'durable queue store');
     return processor;

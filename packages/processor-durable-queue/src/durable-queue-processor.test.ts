@@ -1,7 +1,18 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NextConsumers, Processor, TracesConsumer } from '@semtel/component';
+import type { Logger, NextConsumers, Processor, TracesConsumer } from '@semtel/component';
 import { noopTelemetry, PermanentError, RetryableError } from '@semtel/component';
 import type { Traces } from '@semtel/pdata';
 import { countSpans, createResource, createScope, createSpan } from '@semtel/pdata';
@@ -10,6 +21,8 @@ import type { DurableQueueConfig } from './durable-queue-config.js';
 import { durableQueueConfigSchema } from './durable-queue-config.js';
 import type { DurableQueueProcessor } from './durable-queue-processor.js';
 import { durableQueueProcessorFactory, storePath, tracesCodec } from './durable-queue-processor-factory.js';
+import { QueueStore } from './queue-store.js';
+import { currentProcessIdentity } from './store-lock.js';
 
 const host = { reportFatalError: () => {} };
 let directory: string;
@@ -79,9 +92,38 @@ class RecordingConsumer implements TracesConsumer {
   }
 }
 
+interface LoggedLine {
+  level: string;
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+/** Keeps every line, for tests that check what an operator would read. */
+function recordingLogger(lines: LoggedLine[]): Logger {
+  const record =
+    (level: string) =>
+    (first: object | string, message?: string): void => {
+      lines.push(
+        typeof first === 'string'
+          ? { level, message: first, fields: {} }
+          : { level, message: message ?? '', fields: first as Record<string, unknown> },
+      );
+    };
+  const logger: Logger = {
+    trace: record('trace'),
+    debug: record('debug'),
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+    child: () => logger,
+  };
+  return logger;
+}
+
 async function startQueue(
   next: NextConsumers,
   overrides: Record<string, unknown> = {},
+  logger?: Logger,
 ): Promise<DurableQueueProcessor> {
   const config: DurableQueueConfig = durableQueueConfigSchema.parse({
     directory,
@@ -90,13 +132,24 @@ async function startQueue(
     ...overrides,
   });
   const processor = durableQueueProcessorFactory.create(
-    { id: { type: 'durable_queue', name: '' }, telemetry: noopTelemetry },
+    { id: { type: 'durable_queue', name: '' }, telemetry: logger ? { ...noopTelemetry, logger } : noopTelemetry },
     config,
     next,
   ) as DurableQueueProcessor;
   await processor.start(host);
   started.push(processor);
   return processor;
+}
+
+/** True once the store's newest lock record says its holder released it (the store is closed). */
+function lockReleased(): boolean {
+  const owners = `${storePath(directory, 'durable_queue')}.owners`;
+  const newest = Math.max(
+    ...readdirSync(owners)
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number),
+  );
+  return (JSON.parse(readFileSync(join(owners, String(newest)), 'utf8')) as { released?: boolean }).released === true;
 }
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
@@ -116,9 +169,10 @@ describe('DurableQueueProcessor', () => {
     await waitFor(() => downstream.calls.length === 1, 'the first delivery attempt');
 
     // The first instance goes away without its delivery settling (as after kill -9, the entry
-    // is still on disk); its store closes once the attempt fails.
+    // is still on disk); its store closes, and its lock is released, once the attempt fails.
     await first.shutdown();
     downstream.calls[0]?.reject(new RetryableError('killed'));
+    await waitFor(lockReleased, 'the first instance to release the store');
 
     const recovered = new RecordingConsumer();
     const second = await startQueue({ traces: recovered });
@@ -239,6 +293,7 @@ describe('DurableQueueProcessor', () => {
     await waitFor(() => downstream.calls.length === 1, 'one delivery in flight');
     await first.shutdown();
     downstream.calls[0]?.reject(new RetryableError('stopped'));
+    await waitFor(lockReleased, 'the first instance to release the store');
 
     const recovered = new RecordingConsumer();
     await startQueue({ traces: recovered }, { fsync });
@@ -268,16 +323,69 @@ describe('DurableQueueProcessor', () => {
   });
 
   it('refuses to start on a store another live process owns', async () => {
-    writeFileSync(`${storePath(directory, 'durable_queue')}.owner`, `${process.ppid}\n`);
+    // The lock record a semtel in this pid namespace leaves, naming a process that runs (vitest's).
+    const owners = `${storePath(directory, 'durable_queue')}.owners`;
+    mkdirSync(owners, { recursive: true });
+    const identity = currentProcessIdentity();
+    writeFileSync(
+      join(owners, '1'),
+      JSON.stringify({
+        ...identity,
+        pid: process.ppid,
+        start_time: undefined,
+        token: randomUUID(),
+        heartbeat: 0,
+        acquired_at: '',
+      }),
+    );
     await expect(startQueue({ traces: new RecordingConsumer() })).rejects.toThrow(/in use by process/);
   });
 
   it('takes over a store whose owner is gone, and releases it at shutdown', async () => {
-    const owner = `${storePath(directory, 'durable_queue')}.owner`;
-    writeFileSync(owner, '2147483646\n');
+    const owners = `${storePath(directory, 'durable_queue')}.owners`;
+    mkdirSync(owners, { recursive: true });
+    writeFileSync(
+      join(owners, '1'),
+      JSON.stringify({
+        ...currentProcessIdentity(),
+        pid: 2_147_483_646,
+        token: randomUUID(),
+        heartbeat: 0,
+        acquired_at: '',
+      }),
+    );
     const processor = await startQueue({ traces: new RecordingConsumer() });
-    expect(existsSync(owner)).toBe(true);
+    expect(readdirSync(owners)).toEqual(['2']);
     await processor.shutdown();
-    expect(existsSync(owner)).toBe(false);
+    expect(JSON.parse(readFileSync(join(owners, '2'), 'utf8'))).toMatchObject({ pid: process.pid, released: true });
+  });
+
+  it.each([
+    ['overwritten with random bytes', (path: string) => writeFileSync(path, Buffer.alloc(statSync(path).size, 0x5a))],
+    ['truncated', (path: string) => truncateSync(path, Math.floor(statSync(path).size / 3))],
+  ] as const)('sets a store %s aside, says how to recover it, and starts empty', async (_damage, damage) => {
+    const path = storePath(directory, 'durable_queue');
+    const store = QueueStore.open(path, 'batch');
+    for (let id = 1; id <= 20; id++)
+      await store.partition('traces').put(id, tracesCodec.encode(traces(`lost ${id}`, 200)));
+    await store.close();
+    damage(path);
+
+    const lines: LoggedLine[] = [];
+    const downstream = new RecordingConsumer();
+    const processor = await startQueue({ traces: downstream }, {}, recordingLogger(lines));
+    const errors = lines.filter((line) => line.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toMatch(/damaged: moved it aside and starting with an empty queue/);
+    const movedTo = String(errors[0]?.fields.moved_to);
+    expect(movedTo).toMatch(/durable_queue\.mdb\.corrupt-\d{4}-\d\d-\d\dT/);
+    expect(existsSync(movedTo)).toBe(true);
+    expect(String(errors[0]?.fields.recovery)).toContain(`mdb_dump -n -a -f dump.txt ${movedTo}`);
+    expect(processor.stored('traces')).toBe(0);
+
+    // The fresh store takes data as usual.
+    await processor.consumeTraces(traces('after the damage'));
+    await waitFor(() => downstream.received.length === 1, 'the new request');
+    expect(names(downstream.received)).toEqual(['after the damage']);
   });
 });

@@ -8,8 +8,11 @@ import type { SignalQueue } from './signal-queue.js';
 export interface DurableQueueProcessorOptions {
   /** The component id, for logs. */
   id: string;
-  /** Opens the store at start (so a config check never touches the disk). */
-  openStore(): { store: QueueStore; release(): void };
+  /**
+   * Takes the store's lock and opens the store at start (so a config check never touches the
+   * disk). `lost` is called if another process takes the lock over later.
+   */
+  openStore(lost: (error: Error) => void): Promise<{ store: QueueStore; release(): void }>;
   /** Builds one queue per signal with a next consumer, on the opened store. */
   createQueues(store: QueueStore): Partial<{
     traces: SignalQueue<Traces>;
@@ -18,6 +21,8 @@ export interface DurableQueueProcessorOptions {
   }>;
   capacity: QueueCapacity;
   shutdownWaitMs: number;
+  /** Keep delivering stored requests during shutdown, not only those in flight. */
+  drainOnShutdown: boolean;
   logger: Logger;
 }
 
@@ -43,8 +48,8 @@ export class DurableQueueProcessor implements Processor {
     return this.queues[signal]?.size ?? 0;
   }
 
-  readonly start = once(async (_host: Host): Promise<void> => {
-    const { store, release } = this.options.openStore();
+  readonly start = once(async (host: Host): Promise<void> => {
+    const { store, release } = await this.options.openStore((error) => this.lost(error, host));
     this.store = store;
     this.releaseStore = release;
     try {
@@ -71,7 +76,9 @@ export class DurableQueueProcessor implements Processor {
   readonly shutdown = once(async (deadline?: AbortSignal): Promise<void> => {
     const queues = Object.values(this.queues);
     for (const queue of queues) queue.stopAccepting();
-    const left = await Promise.all(queues.map((queue) => queue.stopDelivering(this.options.shutdownWaitMs, deadline)));
+    const left = await Promise.all(
+      queues.map((queue) => queue.stopDelivering(this.options.shutdownWaitMs, deadline, this.options.drainOnShutdown)),
+    );
     const inFlight = left.reduce((sum, count) => sum + count, 0);
     const stored = queues.reduce((sum, queue) => sum + queue.size, 0);
     if (stored > 0) {
@@ -97,6 +104,18 @@ export class DurableQueueProcessor implements Processor {
       .then(close)
       .catch((error: unknown) => this.options.logger.error({ error }, 'durable queue: closing the store failed'));
   });
+
+  /**
+   * Another process took the store over (this one stalled for a whole lease): two processes must
+   * not deliver one store, so this one stops at once and asks the service to shut down.
+   */
+  private lost(error: Error, host: Host): void {
+    for (const queue of Object.values(this.queues)) {
+      queue.stopAccepting();
+      void queue.stopDelivering(0);
+    }
+    host.reportFatalError(error);
+  }
 
   async consumeTraces(traces: Traces): Promise<void> {
     const queue = this.queues.traces;

@@ -1,5 +1,7 @@
+import type { Logger } from '@semtel/component';
 import { noopLogger, RetryableError } from '@semtel/component';
 import { describe, expect, it } from 'vitest';
+import { InFlightBudget } from './in-flight-budget.js';
 import { QueueCapacity } from './queue-capacity.js';
 import type { QueuePartition, StoredEntry } from './queue-store.js';
 import type { SignalCodec, SignalQueueEvents } from './signal-queue.js';
@@ -47,21 +49,52 @@ const noEvents: SignalQueueEvents = {
   dropped: () => {},
 };
 
-function createQueue(partition: QueuePartition, delivered: string[]): SignalQueue<string> {
+interface QueueSettings {
+  deliver?: (text: string) => Promise<void>;
+  maxInFlight?: number;
+  inFlightBudget?: InFlightBudget;
+  capacity?: QueueCapacity;
+  logger?: Logger;
+}
+
+function createQueue(
+  partition: QueuePartition,
+  delivered: string[],
+  settings: QueueSettings = {},
+): SignalQueue<string> {
   return new SignalQueue<string>({
     signal: 'logs',
     partition,
     codec: textCodec,
-    deliver: async (text) => {
-      delivered.push(text);
-    },
-    capacity: new QueueCapacity(1024, 10),
-    maxInFlight: 2,
+    deliver:
+      settings.deliver ??
+      (async (text) => {
+        delivered.push(text);
+      }),
+    capacity: settings.capacity ?? new QueueCapacity(1024, 10),
+    maxInFlight: settings.maxInFlight ?? 2,
+    inFlightBudget: settings.inFlightBudget ?? new InFlightBudget(1024),
     backoff: { initialMs: 5, maxMs: 20, multiplier: 2 },
     fullRetryAfterMs: 1000,
-    logger: noopLogger,
+    logger: settings.logger ?? noopLogger,
     events: noEvents,
   });
+}
+
+/** A downstream whose calls wait until the test settles them. */
+class HeldDownstream {
+  readonly calls: { text: string; resolve(): void }[] = [];
+  deliver = (text: string): Promise<void> =>
+    new Promise((resolve) => {
+      this.calls.push({ text, resolve });
+    });
+}
+
+async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  for (let attempt = 0; attempt < 400 && !condition(); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  if (!condition()) throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('SignalQueue', () => {
@@ -118,5 +151,121 @@ describe('SignalQueue', () => {
     expect(delivered).toEqual(['a', 'b', 'c', 'd']);
     // The new entry took an id after the replayed ones, so it cannot overwrite one of them.
     expect(partition.writtenIds).toEqual([8]);
+  });
+
+  it('replays within the in-flight byte budget, so memory does not grow with the requests waiting', async () => {
+    const partition = new HeldPartition();
+    // Eight stored entries of 300 bytes; the budget holds three of them, max_in_flight would allow all.
+    for (let id = 1; id <= 8; id++) partition.stored.set(id, textCodec.encode(String(id).repeat(300)));
+    const budget = new InFlightBudget(900);
+    const downstream = new HeldDownstream();
+    const queue = createQueue(partition, [], {
+      deliver: downstream.deliver,
+      maxInFlight: 64,
+      inFlightBudget: budget,
+      capacity: new QueueCapacity(1_000_000, 100),
+    });
+    queue.load();
+    queue.start();
+    const delivered: string[] = [];
+    // Each round settles what is in flight: 8 entries at 3 per round take 3 rounds.
+    for (let round = 0; round < 10 && delivered.length < 8; round++) {
+      await waitFor(() => downstream.calls.length > 0, 'deliveries in flight');
+      expect(queue.inFlightCount).toBeLessThanOrEqual(3);
+      expect(budget.usedBytes).toBeLessThanOrEqual(900);
+      for (const call of downstream.calls.splice(0)) {
+        delivered.push(call.text[0] as string);
+        call.resolve();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(delivered).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
+    await waitFor(() => budget.usedBytes === 0, 'the budget to be given back');
+  });
+
+  it('still sends a request larger than the whole budget, alone', async () => {
+    const partition = new HeldPartition();
+    partition.stored.set(1, textCodec.encode('a'.repeat(5000)));
+    partition.stored.set(2, textCodec.encode('b'.repeat(10)));
+    const downstream = new HeldDownstream();
+    const queue = createQueue(partition, [], {
+      deliver: downstream.deliver,
+      maxInFlight: 64,
+      inFlightBudget: new InFlightBudget(1000),
+      capacity: new QueueCapacity(1_000_000, 100),
+    });
+    queue.load();
+    queue.start();
+    await waitFor(() => downstream.calls.length === 1, 'the large request');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(downstream.calls.map((call) => call.text[0])).toEqual(['a']);
+    downstream.calls[0]?.resolve();
+    await waitFor(() => downstream.calls.length === 2, 'the small one after it');
+  });
+
+  it('keeps delivering what is stored during a draining shutdown, then stops', async () => {
+    const partition = new HeldPartition();
+    for (let id = 1; id <= 6; id++) partition.stored.set(id, textCodec.encode(`e${id}`));
+    const downstream = new HeldDownstream();
+    const queue = createQueue(partition, [], { deliver: downstream.deliver, maxInFlight: 2 });
+    queue.load();
+    queue.start();
+    await waitFor(() => downstream.calls.length === 2, 'the first two deliveries');
+    queue.stopAccepting();
+    const stopped = queue.stopDelivering(5000, undefined, true);
+    // Settling each delivery frees a slot that the drain fills with the next stored entry.
+    for (let round = 0; round < 10 && queue.size > 0; round++) {
+      await waitFor(() => downstream.calls.length > 0, 'a delivery');
+      for (const call of downstream.calls.splice(0)) call.resolve();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(await stopped).toBe(0);
+    expect(partition.stored.size).toBe(0);
+  });
+
+  it('stops a drain at its time limit and leaves the rest on disk', async () => {
+    const partition = new HeldPartition();
+    for (let id = 1; id <= 4; id++) partition.stored.set(id, textCodec.encode(`e${id}`));
+    const downstream = new HeldDownstream();
+    const queue = createQueue(partition, [], { deliver: downstream.deliver, maxInFlight: 1 });
+    queue.load();
+    queue.start();
+    await waitFor(() => downstream.calls.length === 1, 'the first delivery');
+    queue.stopAccepting();
+    // The one delivery in flight never settles: the drain ends at its limit with it still out.
+    expect(await queue.stopDelivering(30, undefined, true)).toBe(1);
+    downstream.calls[0]?.resolve();
+    await waitFor(() => queue.inFlightCount === 0, 'the last delivery to settle');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Nothing more started after the drain ended.
+    expect(downstream.calls).toHaveLength(1);
+    expect([...partition.stored.keys()]).toEqual([2, 3, 4]);
+  });
+
+  it('logs a failing store once, with the cause, and once when writes work again', async () => {
+    const partition = new HeldPartition();
+    const lines: { level: string; message: string; fields: object }[] = [];
+    const record =
+      (level: string) =>
+      (fields: object | string, message?: string): void => {
+        lines.push(
+          typeof fields === 'string'
+            ? { level, message: fields, fields: {} }
+            : { level, message: message ?? '', fields },
+        );
+      };
+    const logger: Logger = { ...noopLogger, error: record('error'), info: record('info'), warn: record('warn') };
+    const queue = createQueue(partition, [], { logger });
+    queue.start();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const enqueued = queue.enqueue(`r${attempt}`);
+      partition.pendingWrites.shift()?.fail(new Error('commit failed: No space left on device (code 28)'));
+      await expect(enqueued).rejects.toThrow(/No space left on device/);
+    }
+    const succeeded = queue.enqueue('ok');
+    partition.pendingWrites.shift()?.complete();
+    await succeeded;
+    expect(lines.map((line) => line.level)).toEqual(['error', 'info']);
+    expect(lines[0]?.fields).toMatchObject({ error: 'commit failed: No space left on device (code 28)' });
   });
 });

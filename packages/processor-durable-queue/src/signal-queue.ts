@@ -1,5 +1,6 @@
 import type { Logger, Signal } from '@semtel/component';
 import { errorMessage, isPermanentError, isRetryableError, PermanentError, RetryableError } from '@semtel/component';
+import type { InFlightBudget } from './in-flight-budget.js';
 import type { QueueCapacity } from './queue-capacity.js';
 import type { QueuePartition } from './queue-store.js';
 
@@ -33,6 +34,8 @@ export interface SignalQueueOptions<Data> {
   deliver(data: Data): Promise<void>;
   capacity: QueueCapacity;
   maxInFlight: number;
+  /** Bounds the encoded bytes in flight, together with the other signals' queues. */
+  inFlightBudget: InFlightBudget;
   backoff: Backoff;
   /** What refused senders are told to wait when the queue is full. */
   fullRetryAfterMs: number;
@@ -42,9 +45,10 @@ export interface SignalQueueOptions<Data> {
 
 /**
  * One signal's durable queue. `enqueue` persists a request and resolves only then; a drain loop
- * hands stored entries to the next consumer, at most `maxInFlight` at a time, and deletes an entry
- * only when the next consumer resolved. A failed delivery leaves the entry on disk and pauses new
- * deliveries with exponential backoff; the entry goes out again first.
+ * hands stored entries to the next consumer, at most `maxInFlight` at a time and within the shared
+ * in-flight byte budget, and deletes an entry only when the next consumer resolved. A failed
+ * delivery leaves the entry on disk and pauses new deliveries with exponential backoff; the entry
+ * goes out again first.
  */
 export class SignalQueue<Data> {
   /** Stored entries not in flight, oldest first; `head` saves shifting the array. */
@@ -55,12 +59,14 @@ export class SignalQueue<Data> {
   private readonly sizes = new Map<number, number>();
   private nextId = 1;
   private inFlight = 0;
-  private readonly inFlightSettled = new Set<() => void>();
+  /** Called whenever a delivery settles or an entry goes: shutdown and whenIdle wait on them. */
+  private readonly progressed = new Set<() => void>();
   private accepting = false;
   private draining = false;
   private backoffLevel = 0;
   private pausedUntil = 0;
   private pauseTimer: NodeJS.Timeout | undefined;
+  private writesFailing = false;
 
   constructor(private readonly options: SignalQueueOptions<Data>) {}
 
@@ -130,16 +136,33 @@ export class SignalQueue<Data> {
     } catch (error) {
       capacity.release(body.byteLength);
       events.refused(items);
+      if (!this.writesFailing) {
+        // Once per outage (a full disk fails every write until room is made), with the real cause.
+        this.writesFailing = true;
+        this.options.logger.error(
+          { signal: this.options.signal, error: errorMessage(error) },
+          'durable queue cannot write to its store; refusing data with a retryable error until writes succeed again',
+        );
+      }
       throw new RetryableError(`the durable queue could not store the request: ${errorMessage(error)}`, {
         retryAfterMs: this.options.fullRetryAfterMs,
         cause: error,
       });
     }
+    if (this.writesFailing) {
+      this.writesFailing = false;
+      this.options.logger.info({ signal: this.options.signal }, 'durable queue writes to its store succeed again');
+    }
     this.sizes.set(id, body.byteLength);
     events.persisted(items);
     // The decoded request is at hand: deliver it without reading it back when a slot is free;
     // otherwise only its id waits in memory and the data is read from disk when its turn comes.
-    if (this.canDispatch() && this.retrying.length === 0 && this.head === this.waiting.length) {
+    if (
+      this.canDispatch() &&
+      this.retrying.length === 0 &&
+      this.head === this.waiting.length &&
+      this.options.inFlightBudget.allows(body.byteLength, this.inFlight)
+    ) {
       this.dispatch(id, data, items);
     } else {
       this.waiting.push(id);
@@ -153,29 +176,38 @@ export class SignalQueue<Data> {
   }
 
   /**
-   * Stops starting deliveries and waits up to `waitMs` (or the abort) for those in flight.
-   * Returns how many are still in flight; their entries stay on disk until they settle.
+   * Ends delivery for shutdown within `waitMs` (or until the abort). With `drain`, it keeps
+   * delivering what is stored until nothing is left or the time is up; otherwise it only waits for
+   * the deliveries in flight. Either way it then starts no more and returns how many are still in
+   * flight; their entries stay on disk until they settle, and whatever is left goes out on the
+   * next start.
    */
-  async stopDelivering(waitMs: number, deadline?: AbortSignal): Promise<number> {
+  async stopDelivering(waitMs: number, deadline?: AbortSignal, drain = false): Promise<number> {
+    if (!drain) {
+      this.draining = false;
+      clearTimeout(this.pauseTimer);
+      this.pauseTimer = undefined;
+    }
+    const done = (): boolean => (drain ? this.sizes.size === 0 : this.inFlight === 0);
+    if (!done() && !deadline?.aborted) {
+      await new Promise<void>((resolve) => {
+        const finish = (): void => {
+          clearTimeout(timer);
+          deadline?.removeEventListener('abort', finish);
+          this.progressed.delete(check);
+          resolve();
+        };
+        const check = (): void => {
+          if (done()) finish();
+        };
+        const timer = setTimeout(finish, waitMs);
+        deadline?.addEventListener('abort', finish, { once: true });
+        this.progressed.add(check);
+      });
+    }
     this.draining = false;
     clearTimeout(this.pauseTimer);
     this.pauseTimer = undefined;
-    if (this.inFlight === 0) return 0;
-    await new Promise<void>((resolve) => {
-      const finish = (): void => {
-        clearTimeout(timer);
-        deadline?.removeEventListener('abort', finish);
-        this.inFlightSettled.delete(check);
-        resolve();
-      };
-      const check = (): void => {
-        if (this.inFlight === 0) finish();
-      };
-      const timer = setTimeout(finish, waitMs);
-      deadline?.addEventListener('abort', finish, { once: true });
-      if (deadline?.aborted) finish();
-      this.inFlightSettled.add(check);
-    });
     return this.inFlight;
   }
 
@@ -185,15 +217,19 @@ export class SignalQueue<Data> {
     return new Promise((resolve) => {
       const check = (): void => {
         if (this.inFlight !== 0) return;
-        this.inFlightSettled.delete(check);
+        this.progressed.delete(check);
         resolve();
       };
-      this.inFlightSettled.add(check);
+      this.progressed.add(check);
     });
   }
 
   private canDispatch(): boolean {
     return this.draining && this.inFlight < this.options.maxInFlight && Date.now() >= this.pausedUntil;
+  }
+
+  private peekNext(): number | undefined {
+    return this.retrying[0] ?? (this.head < this.waiting.length ? this.waiting[this.head] : undefined);
   }
 
   private takeNext(): number | undefined {
@@ -211,6 +247,10 @@ export class SignalQueue<Data> {
   private pump(): void {
     // Bounded by the entries waiting: each turn either dispatches one or stops.
     while (this.canDispatch()) {
+      const next = this.peekNext();
+      if (next === undefined) return;
+      // Checked before reading: an entry that does not fit is not even decoded.
+      if (!this.options.inFlightBudget.allows(this.sizes.get(next) ?? 0, this.inFlight)) return;
       const id = this.takeNext();
       if (id === undefined) return;
       const body = this.options.partition.get(id);
@@ -236,7 +276,9 @@ export class SignalQueue<Data> {
   }
 
   private dispatch(id: number, data: Data, items: number): void {
+    const bytes = this.sizes.get(id) ?? 0;
     this.inFlight += 1;
+    this.options.inFlightBudget.take(bytes);
     let delivery: Promise<void>;
     try {
       delivery = this.options.deliver(data);
@@ -248,11 +290,11 @@ export class SignalQueue<Data> {
         this.options.events.delivered(items);
         this.backoffLevel = 0;
         this.remove(id);
-        this.settle();
+        this.settle(bytes);
       },
       (error: unknown) => {
         this.failed(id, items, error);
-        this.settle();
+        this.settle(bytes);
       },
     );
   }
@@ -307,6 +349,7 @@ export class SignalQueue<Data> {
     const bytes = this.sizes.get(id);
     this.forget(id);
     if (bytes !== undefined) this.options.capacity.release(bytes);
+    this.notifyProgress();
     this.options.partition.remove(id).catch((error: unknown) => {
       // The entry stays on disk and is delivered again after a restart: a duplicate, never a loss.
       this.options.logger.error(
@@ -320,9 +363,14 @@ export class SignalQueue<Data> {
     this.sizes.delete(id);
   }
 
-  private settle(): void {
+  private settle(bytes: number): void {
     this.inFlight -= 1;
-    for (const check of [...this.inFlightSettled]) check();
+    this.options.inFlightBudget.give(bytes);
     this.pump();
+    this.notifyProgress();
+  }
+
+  private notifyProgress(): void {
+    for (const check of [...this.progressed]) check();
   }
 }

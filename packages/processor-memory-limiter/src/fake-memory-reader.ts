@@ -2,10 +2,10 @@ import type { MemoryReader, MemoryUsage } from './memory-reader.js';
 
 /**
  * A reader whose figures a test sets, so limits can be tested without real memory pressure. A
- * forced collection lowers RSS and heap by `reclaimable`, then nothing more is reclaimable.
+ * forced collection lowers resident memory and heap by `reclaimable`, then nothing more is reclaimable.
  */
 export class FakeMemoryReader implements MemoryReader {
-  usage: MemoryUsage = { rssBytes: 100, heapUsedBytes: 100 };
+  usage: MemoryUsage = { residentBytes: 100, heapUsedBytes: 100 };
   gcExposed = true;
   reclaimable = 0;
   collections = 0;
@@ -27,7 +27,7 @@ export class FakeMemoryReader implements MemoryReader {
     if (!this.gcExposed) return false;
     this.collections += 1;
     this.usage = {
-      rssBytes: this.usage.rssBytes - this.reclaimable,
+      residentBytes: this.usage.residentBytes - this.reclaimable,
       heapUsedBytes: this.usage.heapUsedBytes - this.reclaimable,
     };
     this.reclaimable = 0;

@@ -12,5 +12,6 @@ export {
 export type { LimitPair, MemoryLimits } from './memory-limits.js';
 export { resolveMemoryLimits } from './memory-limits.js';
 export type { MemoryReader, MemoryUsage } from './memory-reader.js';
-export { processMemoryReader } from './memory-reader.js';
+export type { ProcessMemoryReaderOptions } from './memory-reader.js';
+export { anonymousResidentBytes, createProcessMemoryReader, processMemoryReader } from './memory-reader.js';
 export { FakeMemoryReader } from './fake-memory-reader.js';

@@ -16,8 +16,8 @@ describe('memoryLimiterConfigSchema', () => {
     const config = memoryLimiterConfigSchema.parse({});
     expect(config).toMatchObject({ check_interval: 1000, heap_limit_percentage: 90 });
     const limits = resolveMemoryLimits(config, reader);
-    expect(limits.rss.hardBytes).toBeCloseTo(0.8 * 2 * gibibyte, -1);
-    expect(limits.rss.softBytes).toBeCloseTo(0.64 * 2 * gibibyte, -1);
+    expect(limits.resident.hardBytes).toBeCloseTo(0.8 * 2 * gibibyte, -1);
+    expect(limits.resident.softBytes).toBeCloseTo(0.64 * 2 * gibibyte, -1);
     expect(limits.heap.hardBytes).toBeCloseTo(0.9 * gibibyte, -1);
     expect(limits.heap.softBytes).toBeCloseTo(0.9 * 0.8 * gibibyte, -1);
   });
@@ -27,20 +27,20 @@ describe('memoryLimiterConfigSchema', () => {
       memoryLimiterConfigSchema.parse({ limit_mib: 500, limit_percentage: 50, check_interval: '5s' }),
       reader,
     );
-    expect(limits.rss).toEqual({ hardBytes: 500 * mebibyte, softBytes: 400 * mebibyte });
+    expect(limits.resident).toEqual({ hardBytes: 500 * mebibyte, softBytes: 400 * mebibyte });
   });
 
   it('uses spike_limit_mib and spike_limit_percentage as given', () => {
     expect(
-      resolveMemoryLimits(memoryLimiterConfigSchema.parse({ limit_mib: 400, spike_limit_mib: 100 }), reader).rss,
+      resolveMemoryLimits(memoryLimiterConfigSchema.parse({ limit_mib: 400, spike_limit_mib: 100 }), reader).resident,
     ).toEqual({ hardBytes: 400 * mebibyte, softBytes: 300 * mebibyte });
     const byPercentage = resolveMemoryLimits(
       memoryLimiterConfigSchema.parse({ limit_percentage: 50, spike_limit_percentage: 25, heap_limit_percentage: 80 }),
       reader,
     );
-    expect(byPercentage.rss.hardBytes).toBeCloseTo(gibibyte, -1);
-    expect(byPercentage.rss.softBytes).toBeCloseTo(0.5 * gibibyte, -1);
-    // The heap keeps RSS's soft/hard proportion (here one half).
+    expect(byPercentage.resident.hardBytes).toBeCloseTo(gibibyte, -1);
+    expect(byPercentage.resident.softBytes).toBeCloseTo(0.5 * gibibyte, -1);
+    // The heap keeps resident memory's soft/hard proportion (here one half).
     expect(byPercentage.heap.softBytes).toBeCloseTo(0.4 * gibibyte, -1);
   });
 

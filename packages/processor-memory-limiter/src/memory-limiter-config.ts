@@ -3,19 +3,20 @@ import { z } from 'zod';
 
 /**
  * `processors.memory_limiter`, with the collector's keys. The limits apply to the process's
- * resident set size (RSS, what a container's memory limit kills for); the V8 heap is held to the
- * same proportions of its own limit (`heap_limit_percentage`).
+ * anonymous resident memory (what a container's memory limit kills for; file-backed pages such as
+ * the durable queue's mapped store are reclaimable and left out); the V8 heap is held to the same
+ * proportions of its own limit (`heap_limit_percentage`).
  */
 export const memoryLimiterConfigSchema = z
   .strictObject({
     /** How often memory is sampled; requests only read the last verdict. */
     check_interval: durationSchema.default(1000),
-    /** Hard limit on RSS in MiB; wins over `limit_percentage` when both are set. */
+    /** Hard limit on resident memory in MiB; wins over `limit_percentage` when both are set. */
     limit_mib: z.number().positive().optional(),
     /** Soft limit = `limit_mib` − this; default 20 % of `limit_mib`. */
     spike_limit_mib: z.number().nonnegative().optional(),
     /**
-     * Hard limit on RSS in % of the memory the process may use (the cgroup limit in a container,
+     * Hard limit on resident memory in % of the memory the process may use (the cgroup limit in a container,
      * physical memory otherwise). Default 80 when no limit is set at all.
      */
     limit_percentage: z.number().gt(0).lte(100).optional(),

@@ -30,8 +30,8 @@ export function createMemoryLimiterProcessorFactory(
       const limiter = new MemoryLimiter({ limits, reader, checkIntervalMs: config.check_interval, logger });
       logger.info(
         {
-          rss_soft_limit_mib: Math.round(limits.rss.softBytes / mebibyte),
-          rss_hard_limit_mib: Math.round(limits.rss.hardBytes / mebibyte),
+          resident_soft_limit_mib: Math.round(limits.resident.softBytes / mebibyte),
+          resident_hard_limit_mib: Math.round(limits.resident.hardBytes / mebibyte),
           heap_soft_limit_mib: Math.round(limits.heap.softBytes / mebibyte),
           heap_hard_limit_mib: Math.round(limits.heap.hardBytes / mebibyte),
         },
@@ -40,19 +40,19 @@ export function createMemoryLimiterProcessorFactory(
       const labelNames = ['processor', 'memory'] as const;
       meter.observableGauge(
         'semtel_memory_limiter_usage_bytes',
-        'Memory in use at the memory limiter’s last check (memory = rss | heap).',
+        'Memory in use at the memory limiter’s last check (memory = resident | heap).',
         labelNames,
         (observe) => {
-          observe(limiter.usage.rssBytes, { processor: id, memory: 'rss' });
+          observe(limiter.usage.residentBytes, { processor: id, memory: 'resident' });
           observe(limiter.usage.heapUsedBytes, { processor: id, memory: 'heap' });
         },
       );
       meter.observableGauge(
         'semtel_memory_limiter_limit_bytes',
-        'The memory limiter’s limits (memory = rss | heap, limit = soft | hard).',
+        'The memory limiter’s limits (memory = resident | heap, limit = soft | hard).',
         [...labelNames, 'limit'],
         (observe) => {
-          for (const memory of ['rss', 'heap'] as const) {
+          for (const memory of ['resident', 'heap'] as const) {
             observe(limits[memory].softBytes, { processor: id, memory, limit: 'soft' });
             observe(limits[memory].hardBytes, { processor: id, memory, limit: 'hard' });
           }

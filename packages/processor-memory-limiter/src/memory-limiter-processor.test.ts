@@ -122,7 +122,7 @@ describe('MemoryLimiterProcessor', () => {
         spike_limit_mib: 0.25,
         retry_after: '3s',
       });
-      reader.usage = { rssBytes: 0.8 * 1024 * 1024, heapUsedBytes: 0 };
+      reader.usage = { residentBytes: 0.8 * 1024 * 1024, heapUsedBytes: 0 };
       // Memory is sampled on the check interval, not per request.
       await processor.consumeTraces(traces(1));
       vi.advanceTimersByTime(1000);
@@ -143,10 +143,10 @@ describe('MemoryLimiterProcessor', () => {
       ]);
       expect(meter.observe('semtel_memory_limiter_usage_bytes')).toContainEqual({
         value: 0.8 * 1024 * 1024,
-        labels: { processor: 'memory_limiter/test', memory: 'rss' },
+        labels: { processor: 'memory_limiter/test', memory: 'resident' },
       });
 
-      reader.usage = { rssBytes: 0.5 * 1024 * 1024, heapUsedBytes: 0 };
+      reader.usage = { residentBytes: 0.5 * 1024 * 1024, heapUsedBytes: 0 };
       vi.advanceTimersByTime(1000);
       await processor.consumeTraces(traces(2));
       expect(received.traces).toHaveLength(2);
@@ -173,7 +173,7 @@ describe('MemoryLimiterProcessor', () => {
 
   it('reads the real process memory with the default reader', async () => {
     const usage = processMemoryReader.read();
-    expect(usage.rssBytes).toBeGreaterThan(0);
+    expect(usage.residentBytes).toBeGreaterThan(0);
     expect(usage.heapUsedBytes).toBeGreaterThan(0);
     expect(processMemoryReader.availableBytes()).toBeGreaterThan(0);
     expect(processMemoryReader.heapLimitBytes()).toBeGreaterThan(usage.heapUsedBytes);
@@ -187,8 +187,10 @@ describe('MemoryLimiterProcessor', () => {
     started.push(roomy);
     await roomy.start({ reportFatalError: () => {} });
     await expect(roomy.consumeTraces?.(traces(1))).resolves.toBeUndefined();
-    const rss = meter.observe('semtel_memory_limiter_usage_bytes').find((each) => each.labels?.memory === 'rss');
-    expect(rss?.value).toBeGreaterThan(0);
+    const resident = meter
+      .observe('semtel_memory_limiter_usage_bytes')
+      .find((each) => each.labels?.memory === 'resident');
+    expect(resident?.value).toBeGreaterThan(0);
 
     // A limit far below what this process already uses refuses from the first check on.
     const tight = memoryLimiterProcessorFactory.create(

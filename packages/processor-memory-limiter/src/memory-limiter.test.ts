@@ -6,7 +6,7 @@ import type { MemoryLimits } from './memory-limits.js';
 import { FakeMemoryReader } from './fake-memory-reader.js';
 
 const limits: MemoryLimits = {
-  rss: { softBytes: 800, hardBytes: 1000 },
+  resident: { softBytes: 800, hardBytes: 1000 },
   heap: { softBytes: 400, hardBytes: 500 },
 };
 
@@ -29,14 +29,14 @@ describe('MemoryLimiter', () => {
     expect(limiter.check()).toBe('normal');
     expect(limiter.refusing).toBe(false);
 
-    reader.usage = { rssBytes: 800, heapUsedBytes: 100 };
+    reader.usage = { residentBytes: 800, heapUsedBytes: 100 };
     expect(limiter.check()).toBe('soft');
     expect(limiter.refusing).toBe(true);
 
-    reader.usage = { rssBytes: 100, heapUsedBytes: 450 };
+    reader.usage = { residentBytes: 100, heapUsedBytes: 450 };
     expect(limiter.check()).toBe('soft');
 
-    reader.usage = { rssBytes: 799, heapUsedBytes: 399 };
+    reader.usage = { residentBytes: 799, heapUsedBytes: 399 };
     expect(limiter.check()).toBe('normal');
     expect(limiter.refusing).toBe(false);
     expect(reader.collections).toBe(0);
@@ -45,19 +45,19 @@ describe('MemoryLimiter', () => {
   it('forces a collection above a hard limit and keeps refusing until usage is below the soft limit', () => {
     const reader = new FakeMemoryReader();
     const limiter = limiterWith(reader);
-    reader.usage = { rssBytes: 1200, heapUsedBytes: 300 };
+    reader.usage = { residentBytes: 1200, heapUsedBytes: 300 };
     reader.reclaimable = 300;
-    // After the collection RSS is 900: below hard, still above soft.
+    // After the collection resident memory is 900: below hard, still above soft.
     expect(limiter.check()).toBe('soft');
     expect(reader.collections).toBe(1);
-    expect(limiter.usage).toEqual({ rssBytes: 900, heapUsedBytes: 0 });
+    expect(limiter.usage).toEqual({ residentBytes: 900, heapUsedBytes: 0 });
     expect(limiter.refusing).toBe(true);
 
-    reader.usage = { rssBytes: 850, heapUsedBytes: 0 };
+    reader.usage = { residentBytes: 850, heapUsedBytes: 0 };
     expect(limiter.check()).toBe('soft');
     expect(reader.collections).toBe(1);
 
-    reader.usage = { rssBytes: 700, heapUsedBytes: 0 };
+    reader.usage = { residentBytes: 700, heapUsedBytes: 0 };
     expect(limiter.check()).toBe('normal');
     expect(limiter.refusing).toBe(false);
     expect(limiter.garbageCollections).toBe(1);
@@ -66,7 +66,7 @@ describe('MemoryLimiter', () => {
   it('a collection that frees enough admits again at once', () => {
     const reader = new FakeMemoryReader();
     const limiter = limiterWith(reader);
-    reader.usage = { rssBytes: 500, heapUsedBytes: 600 };
+    reader.usage = { residentBytes: 500, heapUsedBytes: 600 };
     reader.reclaimable = 400;
     expect(limiter.check()).toBe('normal');
     expect(limiter.refusing).toBe(false);
@@ -77,13 +77,13 @@ describe('MemoryLimiter', () => {
     reader.gcExposed = false;
     const logger = recordingLogger();
     const limiter = limiterWith(reader, logger);
-    reader.usage = { rssBytes: 1000, heapUsedBytes: 0 };
+    reader.usage = { residentBytes: 1000, heapUsedBytes: 0 };
     expect(limiter.check()).toBe('hard');
     expect(limiter.check()).toBe('hard');
     expect(limiter.refusing).toBe(true);
     expect(logger.lines.filter((line) => line.includes('--expose-gc'))).toHaveLength(1);
     expect(logger.lines).toContain('memory usage is above the soft limit; refusing data');
-    reader.usage = { rssBytes: 10, heapUsedBytes: 0 };
+    reader.usage = { residentBytes: 10, heapUsedBytes: 0 };
     limiter.check();
     expect(logger.lines.at(-1)).toBe('memory usage is below the soft limit again; accepting data');
   });
@@ -97,7 +97,7 @@ describe('MemoryLimiter', () => {
       expect(reader.reads).toBe(1);
       vi.advanceTimersByTime(3000);
       expect(reader.reads).toBe(4);
-      reader.usage = { rssBytes: 900, heapUsedBytes: 0 };
+      reader.usage = { residentBytes: 900, heapUsedBytes: 0 };
       vi.advanceTimersByTime(1000);
       expect(limiter.refusing).toBe(true);
       limiter.stop();

@@ -15,8 +15,8 @@ export interface MemoryLimiterOptions {
 const mebibyte = 1024 * 1024;
 
 function stateOf(usage: MemoryUsage, limits: MemoryLimits): MemoryState {
-  if (usage.rssBytes >= limits.rss.hardBytes || usage.heapUsedBytes >= limits.heap.hardBytes) return 'hard';
-  if (usage.rssBytes >= limits.rss.softBytes || usage.heapUsedBytes >= limits.heap.softBytes) return 'soft';
+  if (usage.residentBytes >= limits.resident.hardBytes || usage.heapUsedBytes >= limits.heap.hardBytes) return 'hard';
+  if (usage.residentBytes >= limits.resident.softBytes || usage.heapUsedBytes >= limits.heap.softBytes) return 'soft';
   return 'normal';
 }
 
@@ -33,7 +33,7 @@ export class MemoryLimiter {
   readonly #options: MemoryLimiterOptions;
   #timer: NodeJS.Timeout | undefined;
   #state: MemoryState = 'normal';
-  #usage: MemoryUsage = { rssBytes: 0, heapUsedBytes: 0 };
+  #usage: MemoryUsage = { residentBytes: 0, heapUsedBytes: 0 };
   #garbageCollections = 0;
   #warnedNoGc = false;
 
@@ -109,9 +109,9 @@ export class MemoryLimiter {
 
   #describe(usage: MemoryUsage): Record<string, unknown> {
     return {
-      rss_mib: Math.round(usage.rssBytes / mebibyte),
+      resident_mib: Math.round(usage.residentBytes / mebibyte),
       heap_used_mib: Math.round(usage.heapUsedBytes / mebibyte),
-      rss_limit: inMebibytes(this.#options.limits.rss),
+      resident_limit: inMebibytes(this.#options.limits.resident),
       heap_limit: inMebibytes(this.#options.limits.heap),
     };
   }

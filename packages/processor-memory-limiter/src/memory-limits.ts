@@ -8,15 +8,15 @@ export interface LimitPair {
 }
 
 export interface MemoryLimits {
-  rss: LimitPair;
+  resident: LimitPair;
   heap: LimitPair;
 }
 
 const mebibyte = 1024 * 1024;
 
 /**
- * Turns the config into byte limits for RSS and for the V8 heap. The heap's soft limit keeps the
- * same soft/hard proportion as RSS, so one spike setting covers both.
+ * Turns the config into byte limits for resident memory and for the V8 heap. The heap's soft limit
+ * keeps the same soft/hard proportion as resident memory, so one spike setting covers both.
  */
 export function resolveMemoryLimits(
   config: MemoryLimiterConfig,
@@ -36,7 +36,7 @@ export function resolveMemoryLimits(
   const softShare = (hardBytes - spikeBytes) / hardBytes;
   const heapHardBytes = (reader.heapLimitBytes() * config.heap_limit_percentage) / 100;
   return {
-    rss: { softBytes: Math.floor(hardBytes - spikeBytes), hardBytes: Math.floor(hardBytes) },
+    resident: { softBytes: Math.floor(hardBytes - spikeBytes), hardBytes: Math.floor(hardBytes) },
     heap: { softBytes: Math.floor(heapHardBytes * softShare), hardBytes: Math.floor(heapHardBytes) },
   };
 }

@@ -5,5 +5,5 @@ export type { RateLimitedEndpoint, RateLimitGrant } from './redis-shared-rate-li
 export { RedisSharedResultCache } from './redis-shared-result-cache.js';
 export type { CachedClassification } from './redis-shared-result-cache.js';
 export type { SharedStateLogger } from './fail-open-guard.js';
-export { startRedisServer } from './redis-server-process.js';
+export { redisTestSkipReason, requireRedisVariable, startRedisServer } from './redis-server-process.js';
 export type { RedisServerProcess } from './redis-server-process.js';
