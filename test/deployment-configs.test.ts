@@ -220,7 +220,7 @@ describe('semtel configurations', () => {
     expect(result.code).toBe(0);
   });
 
-  it.each(['semtel-container.yaml', 'semtel-sidecar.yaml', 'semtel-gateway.yaml'])(
+  it.each(semtelConfigs)(
     '%s puts memory_limiter first in every pipeline',
     async (name) => {
       const loaded = await loadConfig(
