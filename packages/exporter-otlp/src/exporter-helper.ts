@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { CreateSettings, Exporter, Host, Logger, Meter, Signal } from '@semtel/component';
 import { errorMessage, formatComponentId, once, PermanentError, RetryableError } from '@semtel/component';
 import type { PartialSuccess } from '@semtel/otlp';
@@ -158,6 +159,9 @@ export class ExporterHelper implements Exporter {
   ) {
     this.#transport = transport;
     this.#config = config;
+    // Every attempt and backoff in flight listens to this signal and removes its listener when it
+    // settles; with the sending queue off, callers (a durable queue, say) may run many at once.
+    setMaxListeners(0, this.#stop.signal);
     this.#retry = new RetryPolicy(config.retry_on_failure);
     this.#logger = settings.telemetry.logger;
     this.#exporterName = formatComponentId(settings.id);
