@@ -4,6 +4,10 @@
 // of a bare @semtel/otlp decode+encode loop over the same payloads. Needs a build (`npx tsc -b`).
 //
 //   node test/bench/passthrough.bench.mjs [--duration 15] [--concurrency 8] [--spans 512] [--grpc]
+//     [--node-options=--max-semi-space-size=32 ...] [--node-options= (no flags, to compare)]
+//
+// Each --node-options value starts semtel once more with those Node flags and measures every
+// path again, so flags can be compared within one run; without it semtel runs with no flags.
 //
 // Benchmarks measure; they never assert.
 import { Buffer } from 'node:buffer';
@@ -29,6 +33,7 @@ const { values: args } = parseArgs({
     spans: { type: 'string', default: '512' },
     'genai-ratio': { type: 'string', default: '0.25' },
     grpc: { type: 'boolean', default: false },
+    'node-options': { type: 'string', multiple: true, default: [''] },
   },
 });
 const durationSeconds = Number(args.duration);
@@ -36,6 +41,7 @@ const latencySeconds = Number(args['latency-duration']);
 const concurrency = Number(args.concurrency);
 const spansPerRequest = Number(args.spans);
 const genAiRatio = Number(args['genai-ratio']);
+const nodeOptionVariants = args['node-options'].map((options) => options.split(/\s+/).filter(Boolean));
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cliPath = join(root, 'packages/service/dist/cli.js');
@@ -126,7 +132,7 @@ function canConnect(port) {
   });
 }
 
-async function startSemtel(exporterYaml, exporterName) {
+async function startSemtel(exporterYaml, exporterName, nodeFlags) {
   const [httpPort, grpcPort, metricsPort] = await freePorts(3);
   const directory = mkdtempSync(join(tmpdir(), 'semtel-bench-'));
   const configPath = join(directory, 'semtel.yaml');
@@ -147,7 +153,7 @@ service:
     logs: { level: warn }
 `,
   );
-  const child = spawn(process.execPath, [cliPath, 'start', '--config', configPath], {
+  const child = spawn(process.execPath, [...nodeFlags, cliPath, 'start', '--config', configPath], {
     cwd: directory,
     env: { ...process.env, OPENAI_API_KEY: '', OPENAI_BASE_URL: '' },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -390,39 +396,44 @@ const direct = await measurePath('direct to sink (baseline)', (body) =>
 );
 
 const results = [];
-const httpSemtel = await startSemtel(
-  `  otlp_http:\n    endpoint: ${sink.httpEndpoint}\n    compression: none\n`,
-  'otlp_http',
-);
-try {
-  const result = await measurePath(
-    'http/protobuf → semtel → otlp_http',
-    (body) => postHttp(httpSemtel.httpUrl, body),
-    () => httpSemtel.cpuSeconds(),
+for (const nodeFlags of nodeOptionVariants) {
+  const flagsLabel = nodeFlags.length === 0 ? '' : ` (node ${nodeFlags.join(' ')})`;
+  const httpSemtel = await startSemtel(
+    `  otlp_http:\n    endpoint: ${sink.httpEndpoint}\n    compression: none\n`,
+    'otlp_http',
+    nodeFlags,
   );
-  result.peakRss = httpSemtel.peakRss();
-  results.push(result);
-} finally {
-  await httpSemtel.stop();
-}
-
-if (args.grpc) {
-  const grpcSemtel = await startSemtel(
-    `  otlp_grpc:\n    endpoint: ${sink.grpcEndpoint}\n    tls: { insecure: true }\n    compression: none\n`,
-    'otlp_grpc',
-  );
-  const sender = grpcSender(grpcSemtel.grpcAddress);
   try {
     const result = await measurePath(
-      'grpc → semtel → otlp_grpc',
-      (body) => sender.send(body),
-      () => grpcSemtel.cpuSeconds(),
+      `http/protobuf → semtel → otlp_http${flagsLabel}`,
+      (body) => postHttp(httpSemtel.httpUrl, body),
+      () => httpSemtel.cpuSeconds(),
     );
-    result.peakRss = grpcSemtel.peakRss();
+    result.peakRss = httpSemtel.peakRss();
     results.push(result);
   } finally {
-    sender.close();
-    await grpcSemtel.stop();
+    await httpSemtel.stop();
+  }
+
+  if (args.grpc) {
+    const grpcSemtel = await startSemtel(
+      `  otlp_grpc:\n    endpoint: ${sink.grpcEndpoint}\n    tls: { insecure: true }\n    compression: none\n`,
+      'otlp_grpc',
+      nodeFlags,
+    );
+    const sender = grpcSender(grpcSemtel.grpcAddress);
+    try {
+      const result = await measurePath(
+        `grpc → semtel → otlp_grpc${flagsLabel}`,
+        (body) => sender.send(body),
+        () => grpcSemtel.cpuSeconds(),
+      );
+      result.peakRss = grpcSemtel.peakRss();
+      results.push(result);
+    } finally {
+      sender.close();
+      await grpcSemtel.stop();
+    }
   }
 }
 

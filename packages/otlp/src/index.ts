@@ -8,3 +8,10 @@ export { decodeExportResponse, encodeExportResponse } from './export-response.js
 export type { RpcStatus } from './rpc-status.js';
 export { decodeRpcStatus, encodeRpcStatus } from './rpc-status.js';
 export { grpcExportPaths } from './grpc-export-paths.js';
+export type { GrpcServerWindows, GrpcServerWindowsHook } from './grpc-server-windows.js';
+export {
+  defaultHttp2WindowBytes,
+  grpcServerWindowOptions,
+  maxHttp2WindowBytes,
+  widenGrpcServerWindows,
+} from './grpc-server-windows.js';

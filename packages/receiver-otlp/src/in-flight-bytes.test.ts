@@ -51,14 +51,17 @@ let consumer: RecordingConsumer;
 let releaseHeld: () => void = () => undefined;
 const clients: Client[] = [];
 
-/** A receiver with a 1 MiB in-flight bound whose pipeline holds every request until released. */
-async function startHoldingReceiver(): Promise<{ http: string; grpc: string }> {
+/** A receiver with a 1 MiB in-flight bound (unless told) whose pipeline holds every request until released. */
+async function startHoldingReceiver(
+  requestLimitMib = 1,
+  grpc: Record<string, unknown> = {},
+): Promise<{ http: string; grpc: string }> {
   consumer = new RecordingConsumer();
   const held = new Promise<void>((resolve) => (releaseHeld = resolve));
   consumer.behaviour = () => held;
   const config = otlpReceiverFactory.configSchema.parse({
-    admission: { request_limit_mib: 1 },
-    protocols: { http: { endpoint: '127.0.0.1:0' }, grpc: { endpoint: '127.0.0.1:0' } },
+    admission: { request_limit_mib: requestLimitMib },
+    protocols: { http: { endpoint: '127.0.0.1:0' }, grpc: { endpoint: '127.0.0.1:0', ...grpc } },
   });
   receiver = otlpReceiverFactory.create(
     { id: { type: 'otlp', name: '' }, telemetry: recordingTelemetry().telemetry },
@@ -100,6 +103,10 @@ function expectRetryableHttpRefusal(reply: { status: number; headers: Record<str
 function grpcExport(address: string, body: Uint8Array): Promise<ServiceError | null> {
   const client = new Client(address, credentials.createInsecure());
   clients.push(client);
+  return grpcExportOn(client, body);
+}
+
+function grpcExportOn(client: Client, body: Uint8Array): Promise<ServiceError | null> {
   return new Promise((resolve) => {
     client.makeUnaryRequest(
       grpcExportPaths.traces,
@@ -173,5 +180,24 @@ describe('the receiver bounds the request bytes in flight', () => {
     expect(consumer.calls()).toBe(1);
     releaseHeld();
     expect(await first).toBeNull();
+  });
+
+  it('still refuses on headers with the 16 MiB connection window, and refused bodies do not use it up', async () => {
+    // A bound as large as the default connection window, so the window is not narrowed to it.
+    const { grpc } = await startHoldingReceiver(16, { max_recv_msg_size_mib: 32 });
+    const mebibyte = 1024 * 1024;
+    const bodyOf = (mebibytes: number): Uint8Array =>
+      encodeTraces(sampleTraces(1, 'x'.repeat(mebibytes * mebibyte)), 'protobuf');
+    const client = new Client(grpc, credentials.createInsecure());
+    clients.push(client);
+    const first = grpcExportOn(client, bodyOf(17));
+    await waitForCalls(1);
+    // Each body is larger than the 1 MiB stream window, and together they are larger than the
+    // connection window: were refused bytes left unread, the connection would stall here.
+    for (let round = 0; round < 3; round += 1) expectRetryableGrpcRefusal(await grpcExportOn(client, bodyOf(8)));
+    expect(consumer.calls()).toBe(1);
+    releaseHeld();
+    expect(await first).toBeNull();
+    expect(await grpcExportOn(client, bodyOf(8))).toBeNull();
   });
 });

@@ -1,6 +1,8 @@
-import { Client, credentials, Metadata, status as GrpcStatus } from '@grpc/grpc-js';
+import { connect as http2Connect } from 'node:http2';
+import type { ClientHttp2Session } from 'node:http2';
+import { Client, credentials, Metadata, Server, status as GrpcStatus } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
-import { PermanentError, RetryableError } from '@semtel/component';
+import { noopLogger, PermanentError, RetryableError } from '@semtel/component';
 import type { Signal } from '@semtel/component';
 import {
   decodeExportResponse,
@@ -11,7 +13,7 @@ import {
   encodeTraces,
   grpcExportPaths,
 } from '@semtel/otlp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { OtlpReceiver } from './otlp-receiver.js';
 import { otlpReceiverFactory } from './otlp-receiver-factory.js';
 import type { RecordingMeter } from './test-support.js';
@@ -24,11 +26,18 @@ let consumer: RecordingConsumer;
 let meter: RecordingMeter;
 const clients: Client[] = [];
 
-async function startReceiver(grpc: Record<string, unknown> = {}, consumers: Signal[] = ['traces', 'logs', 'metrics']) {
+async function startReceiver(
+  grpc: Record<string, unknown> = {},
+  consumers: Signal[] = ['traces', 'logs', 'metrics'],
+  admission: Record<string, unknown> = {},
+) {
   consumer = new RecordingConsumer();
   const telemetry = recordingTelemetry();
   meter = telemetry.meter;
-  const config = otlpReceiverFactory.configSchema.parse({ protocols: { grpc: { endpoint: '127.0.0.1:0', ...grpc } } });
+  const config = otlpReceiverFactory.configSchema.parse({
+    admission,
+    protocols: { grpc: { endpoint: '127.0.0.1:0', ...grpc } },
+  });
   const next = Object.fromEntries(consumers.map((signal) => [signal, consumer]));
   receiver = otlpReceiverFactory.create(
     { id: { type: 'otlp', name: 'in' }, telemetry: telemetry.telemetry },
@@ -75,7 +84,20 @@ async function expectStillServing(client: Client): Promise<void> {
   expect(consumer.traces.length).toBe(before + 1);
 }
 
+const sessions: ClientHttp2Session[] = [];
+
+/** A raw HTTP/2 connection, once the server's SETTINGS and its connection WINDOW_UPDATE have arrived. */
+async function connectHttp2(address: string): Promise<ClientHttp2Session> {
+  const session = http2Connect(`http://${address}`);
+  sessions.push(session);
+  await new Promise((resolve) => session.once('remoteSettings', resolve));
+  // The server wrote its WINDOW_UPDATE before it could answer this PING.
+  await new Promise<void>((resolve, reject) => session.ping((error) => (error ? reject(error) : resolve())));
+  return session;
+}
+
 afterEach(async () => {
+  for (const session of sessions.splice(0)) session.destroy();
   for (const client of clients.splice(0)) client.close();
   await receiver?.shutdown();
   receiver = undefined;
@@ -197,5 +219,54 @@ describe.each([
     const result = await exportCall(client, 'logs', encodeLogs(sampleLogs(1), 'protobuf'));
     expect(result.error?.code).toBe(GrpcStatus.UNIMPLEMENTED);
     await expectStillServing(client);
+  });
+});
+
+describe('OTLP/gRPC HTTP/2 windows', () => {
+  const mebibyte = 1024 * 1024;
+
+  it("advertises a 1 MiB stream window and opens a 16 MiB connection window, not Node's 64 KiB", async () => {
+    const session = await connectHttp2(await startReceiver());
+    expect(session.remoteSettings.initialWindowSize).toBe(mebibyte);
+    expect(session.state.remoteWindowSize).toBe(16 * mebibyte);
+    // Still a working gRPC server with the windows in place.
+    await expectStillServing(connect(receiver?.addresses().grpc ?? '', false));
+  });
+
+  it('takes the configured windows', async () => {
+    const session = await connectHttp2(await startReceiver({ stream_window_mib: 0.25, connection_window_mib: 4 }));
+    expect(session.remoteSettings.initialWindowSize).toBe(mebibyte / 4);
+    expect(session.state.remoteWindowSize).toBe(4 * mebibyte);
+  });
+
+  it('never opens a connection window above admission.request_limit_mib, nor a stream window above that', async () => {
+    const address = await startReceiver({ stream_window_mib: 8, connection_window_mib: 32 }, undefined, {
+      request_limit_mib: 2,
+    });
+    const session = await connectHttp2(address);
+    expect(session.state.remoteWindowSize).toBe(2 * mebibyte);
+    expect(session.remoteSettings.initialWindowSize).toBe(2 * mebibyte);
+  });
+
+  it('keeps the default windows, logs why at debug and still serves when grpc-js internals differ', async () => {
+    // Stands for a grpc-js whose createHttp2Server cannot be replaced on an instance.
+    const prototype = Server.prototype as unknown as Record<string, unknown>;
+    const original = Object.getOwnPropertyDescriptor(prototype, 'createHttp2Server');
+    expect(typeof original?.value).toBe('function');
+    Object.defineProperty(prototype, 'createHttp2Server', { get: () => original?.value, configurable: true });
+    const debug = vi.spyOn(noopLogger, 'debug');
+    try {
+      const address = await startReceiver();
+      const session = await connectHttp2(address);
+      expect(session.remoteSettings.initialWindowSize).toBe(65_535);
+      await expectStillServing(connect(address, false));
+      expect(debug).toHaveBeenCalledWith(
+        { transport: 'grpc', reason: expect.stringMatching(/^cannot wrap grpc-js Server.createHttp2Server: /) },
+        "OTLP/gRPC receiver keeps HTTP/2's default 64 KiB windows: grpc-js internals differ from 1.14",
+      );
+    } finally {
+      debug.mockRestore();
+      if (original !== undefined) Object.defineProperty(prototype, 'createHttp2Server', original);
+    }
   });
 });

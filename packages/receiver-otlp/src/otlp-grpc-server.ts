@@ -2,7 +2,15 @@ import { Metadata, Server, ServerCredentials, ServerInterceptingCall, status as 
 import type { sendUnaryData, ServerInterceptor, ServerUnaryCall, ServiceDefinition } from '@grpc/grpc-js';
 import type { Logger, Signal } from '@semtel/component';
 import { errorMessage, RetryableError } from '@semtel/component';
-import { encodeExportResponse, encodeRpcStatus, grpcExportPaths } from '@semtel/otlp';
+import type { GrpcServerWindows, GrpcServerWindowsHook } from '@semtel/otlp';
+import {
+  defaultHttp2WindowBytes,
+  encodeExportResponse,
+  encodeRpcStatus,
+  grpcExportPaths,
+  grpcServerWindowOptions,
+  widenGrpcServerWindows,
+} from '@semtel/otlp';
 import { formatEndpoint, parseEndpoint } from './endpoint.js';
 import type { ExportFailure } from './export-failure.js';
 import { exportFailureFromError } from './export-failure.js';
@@ -17,6 +25,18 @@ interface GrpcError {
   code: GrpcStatus;
   details: string;
   metadata?: Metadata;
+}
+
+/**
+ * The configured windows, with the connection's never above the in-flight bound: what a client
+ * can push before semtel reads it then stays within what admission would let it hold.
+ */
+function receiveWindowsOf(config: GrpcProtocolConfig, inFlightLimitBytes: number): GrpcServerWindows {
+  const connectionBytes = Math.floor(
+    Math.max(defaultHttp2WindowBytes, Math.min(config.connection_window_mib * mebibyte, inFlightLimitBytes)),
+  );
+  const streamBytes = Math.floor(Math.min(config.stream_window_mib * mebibyte, connectionBytes));
+  return { streamBytes, connectionBytes };
 }
 
 /** A refused export as gRPC status, with the google.rpc.Status (and RetryInfo) senders read. */
@@ -39,9 +59,13 @@ function grpcErrorOf(failure: ExportFailure): GrpcError {
  * Decoding happens in the handler, not in grpc-js's deserializer: grpc-js answers a throwing
  * deserializer with INTERNAL and hides the message, and the handler can hold the request's
  * in-flight bytes from before decoding until the answer, in one place.
+ *
+ * Its HTTP/2 receive windows are `stream_window_mib` and `connection_window_mib` rather than
+ * Node's 64 KiB, so a large export is not paced by one round trip per 64 KiB.
  */
 export class OtlpGrpcServer {
   private readonly server: Server;
+  private readonly windowsHook: GrpcServerWindowsHook;
   private boundAddress: string | undefined;
 
   constructor(
@@ -50,10 +74,13 @@ export class OtlpGrpcServer {
     private readonly logger: Logger,
     private readonly inFlight: InFlightBytes,
   ) {
+    const windows = receiveWindowsOf(config, inFlight.limit);
     this.server = new Server({
       'grpc.max_receive_message_length': config.max_recv_msg_size_mib * mebibyte,
+      ...grpcServerWindowOptions(windows),
       interceptors: [this.refuseWhenFull],
     });
+    this.windowsHook = widenGrpcServerWindows(this.server, windows);
     for (const receiver of receivers.values()) this.addExportService(receiver);
   }
 
@@ -90,6 +117,14 @@ export class OtlpGrpcServer {
       });
     });
     this.boundAddress = formatEndpoint({ host: endpoint.host, port });
+    const problem = this.windowsHook.problem;
+    if (problem !== undefined) {
+      // Only slower for large exports, so not worth more than debug; a grpc-js upgrade can cause it.
+      this.logger.debug(
+        { transport: 'grpc', reason: problem },
+        "OTLP/gRPC receiver keeps HTTP/2's default 64 KiB windows: grpc-js internals differ from 1.14",
+      );
+    }
     return this.boundAddress;
   }
 

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { otlpReceiverConfigSchema } from './otlp-receiver-config.js';
 
 const defaultAdmission = { request_limit_mib: 128 };
-const defaultGrpc = { endpoint: '127.0.0.1:4317', max_recv_msg_size_mib: 16 };
+const defaultGrpc = {
+  endpoint: '127.0.0.1:4317',
+  max_recv_msg_size_mib: 16,
+  stream_window_mib: 1,
+  connection_window_mib: 16,
+};
 const defaultHttp = {
   endpoint: '127.0.0.1:4318',
   max_request_body_size: 20_971_520,
@@ -48,11 +53,21 @@ describe('otlpReceiverConfigSchema', () => {
   it('keeps explicit settings and adds the leading slash to paths', () => {
     const config = otlpReceiverConfigSchema.parse({
       protocols: {
-        grpc: { endpoint: '0.0.0.0:14317', max_recv_msg_size_mib: 64 },
+        grpc: {
+          endpoint: '0.0.0.0:14317',
+          max_recv_msg_size_mib: 64,
+          stream_window_mib: 0.5,
+          connection_window_mib: 4,
+        },
         http: { endpoint: 'localhost:14318', max_request_body_size: 1024, traces_url_path: 'otlp/traces' },
       },
     });
-    expect(config.protocols.grpc).toEqual({ endpoint: '0.0.0.0:14317', max_recv_msg_size_mib: 64 });
+    expect(config.protocols.grpc).toEqual({
+      endpoint: '0.0.0.0:14317',
+      max_recv_msg_size_mib: 64,
+      stream_window_mib: 0.5,
+      connection_window_mib: 4,
+    });
     expect(config.protocols.http).toMatchObject({
       endpoint: 'localhost:14318',
       max_request_body_size: 1024,
@@ -76,6 +91,16 @@ describe('otlpReceiverConfigSchema', () => {
   it('reports limits, duplicate paths, unknown keys and no protocol at all', () => {
     expect(issues({ protocols: { grpc: { max_recv_msg_size_mib: 0 } } })).toEqual([
       { path: 'protocols.grpc.max_recv_msg_size_mib', message: 'max_recv_msg_size_mib must be at least 1' },
+    ]);
+    expect(issues({ protocols: { grpc: { stream_window_mib: 0.01, connection_window_mib: 4096 } } })).toEqual([
+      {
+        path: 'protocols.grpc.stream_window_mib',
+        message: 'stream_window_mib must be at least 0.0625 (64 KiB, the HTTP/2 default)',
+      },
+      {
+        path: 'protocols.grpc.connection_window_mib',
+        message: 'connection_window_mib must be at most 2047 (HTTP/2 windows are limited to 2 GiB)',
+      },
     ]);
     expect(issues({ protocols: { http: { max_request_body_size: 1.5 } } })).toEqual([
       {

@@ -14,6 +14,14 @@ const urlPathSchema = z
 /** YAML `grpc:` with no value means "enabled with defaults", as in the collector. */
 const emptyAsDefaults = (value: unknown): unknown => value ?? {};
 
+/** HTTP/2 cannot go below its 64 KiB default window (only widening is useful) or above 2^31 − 1 bytes. */
+function http2WindowMibSchema(key: string) {
+  return z
+    .number()
+    .min(0.0625, `${key} must be at least 0.0625 (64 KiB, the HTTP/2 default)`)
+    .max(2047, `${key} must be at most 2047 (HTTP/2 windows are limited to 2 GiB)`);
+}
+
 export const grpcProtocolConfigSchema = z.strictObject({
   endpoint: endpointSchema.default('127.0.0.1:4317'),
   max_recv_msg_size_mib: z
@@ -22,6 +30,12 @@ export const grpcProtocolConfigSchema = z.strictObject({
     .min(1, 'max_recv_msg_size_mib must be at least 1')
     .max(2047, 'max_recv_msg_size_mib must be below 2048 (gRPC frames are limited to 2 GiB)')
     .default(16),
+  /**
+   * HTTP/2 receive windows: what a client may send before semtel reads it, per stream and per
+   * connection. Not collector keys; grpc-go servers size these dynamically up to 16 MiB.
+   */
+  stream_window_mib: http2WindowMibSchema('stream_window_mib').default(1),
+  connection_window_mib: http2WindowMibSchema('connection_window_mib').default(16),
 });
 
 export const httpProtocolConfigSchema = z

@@ -1,3 +1,4 @@
+import { connect as http2Connect } from 'node:http2';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { decodeRpcStatus, encodeLogs, encodeTraces, grpcExportPaths } from '@semtel/otlp';
@@ -129,6 +130,19 @@ describe('OtlpSink', () => {
     expect(spans.map((entry) => entry.span)).toEqual(traces.resourceSpans[0]?.scopeSpans[0]?.spans);
     expect(sink.logRecordCount).toBe(1);
     expect(sink.requests.every((request) => request.transport === 'grpc')).toBe(true);
+  });
+
+  it("offers gRPC clients 16 MiB HTTP/2 windows, as grpc-go backends grow to, not Node's 64 KiB", async () => {
+    const session = http2Connect(`http://${sink.grpcEndpoint}`);
+    try {
+      await new Promise((resolve) => session.once('remoteSettings', resolve));
+      // The sink wrote its WINDOW_UPDATE before it could answer this PING.
+      await new Promise<void>((resolve, reject) => session.ping((error) => (error ? reject(error) : resolve())));
+      expect(session.remoteSettings.initialWindowSize).toBe(16 * 1024 * 1024);
+      expect(session.state.remoteWindowSize).toBe(16 * 1024 * 1024);
+    } finally {
+      session.destroy();
+    }
   });
 
   it('answers 503 with Retry-After for the next N requests, then accepts again', async () => {

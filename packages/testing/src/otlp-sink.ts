@@ -12,6 +12,8 @@ import {
   encodeExportResponse,
   encodeRpcStatus,
   grpcExportPaths,
+  grpcServerWindowOptions,
+  widenGrpcServerWindows,
 } from '@semtel/otlp';
 import type { InstrumentationScope, LogRecord, Logs, Metrics, Resource, Span, Traces } from '@semtel/pdata';
 import { countLogRecords, countSpans } from '@semtel/pdata';
@@ -95,6 +97,14 @@ interface Waiter {
   ready: () => boolean;
   resolve: () => void;
 }
+
+/**
+ * The sink stands for a real backend, and the ones semtel exports to (the collector, Jaeger,
+ * Tempo: grpc-go servers) grow their HTTP/2 windows with a bandwidth-delay estimate up to
+ * 16 MiB. grpc-js servers stay at Node's 64 KiB, which would make every gRPC export to the sink
+ * wait a round trip per 64 KiB and measure a limit of grpc-js rather than of semtel.
+ */
+const backendWindows = { streamBytes: 16 * 1024 * 1024, connectionBytes: 16 * 1024 * 1024 };
 
 const httpPaths: Record<string, SinkSignal> = { '/v1/traces': 'traces', '/v1/logs': 'logs', '/v1/metrics': 'metrics' };
 
@@ -327,7 +337,11 @@ export class OtlpSink {
     });
     this.httpPort = (httpServer.address() as AddressInfo).port;
 
-    const grpcServer = new grpc.Server({ 'grpc.max_receive_message_length': this.maxBodyBytes });
+    const grpcServer = new grpc.Server({
+      'grpc.max_receive_message_length': this.maxBodyBytes,
+      ...grpcServerWindowOptions(backendWindows),
+    });
+    widenGrpcServerWindows(grpcServer, backendWindows);
     this.grpcServer = grpcServer;
     const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
     const implementation: grpc.UntypedServiceImplementation = {};
