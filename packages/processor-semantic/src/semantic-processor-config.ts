@@ -2,7 +2,7 @@ import { taxonomyConfigSchema } from '@semtel/classifier';
 import { durationSchema } from '@semtel/component';
 import { z } from 'zod';
 import type { PiiKind } from './pii-redactor.js';
-import { piiPlaceholders } from './pii-redactor.js';
+import { customPiiPatternProblem, piiPlaceholders } from './pii-redactor.js';
 
 function isValidRegex(source: string): boolean {
   try {
@@ -67,10 +67,28 @@ export function createSemanticProcessorConfigSchema<LlmConfig, SharedStateConfig
           disable: z.array(z.enum(Object.keys(piiPlaceholders) as [PiiKind, ...PiiKind[]])).default([]),
           patterns: z
             .array(
-              z.strictObject({
-                name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'use lower-case letters, digits and "_"'),
-                regex: z.string().min(1).refine(isValidRegex, 'not a valid regular expression'),
-              }),
+              z
+                .strictObject({
+                  name: z
+                    .string()
+                    .max(64)
+                    .regex(/^[a-z][a-z0-9_]*$/, 'use lower-case letters, digits and "_"'),
+                  regex: z.string().min(1).refine(isValidRegex, 'not a valid regular expression'),
+                  /** Extra regular-expression flags: `i`, `m`, `s`, `u` (`g` is always added). */
+                  flags: z.string().optional(),
+                })
+                // The redactor's own check, so what it would refuse at start is reported here with its path
+                // (a flag it does not take, a source that only the flags make invalid, an empty match).
+                .superRefine((entry, context) => {
+                  // A source invalid without any flag is reported at `regex` already.
+                  if (!isValidRegex(entry.regex)) return;
+                  const problem = customPiiPatternProblem({
+                    name: entry.name,
+                    pattern: entry.regex,
+                    flags: entry.flags,
+                  });
+                  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+                }),
             )
             .default([]),
         })

@@ -136,7 +136,7 @@ function withSharedState(processor: SemanticProcessor, sharedState: SharedState)
 function createRedact(config: SemanticProcessorConfig['redaction']): (text: string) => string {
   const redactor = new PiiRedactor({
     disable: config.disable,
-    custom: config.patterns.map((entry) => ({ name: entry.name, pattern: entry.regex })),
+    custom: config.patterns.map((entry) => ({ name: entry.name, pattern: entry.regex, flags: entry.flags })),
   });
   return (text) => redactor.redact(text).text;
 }
