@@ -31,6 +31,13 @@ describe('semantic processor config', () => {
     expect(schema.safeParse({ join_wait: '31s', max_hold: '1m' }).success).toBe(true);
   });
 
+  it('takes max_concurrency auto (the default) or a whole number', () => {
+    expect(schema.parse({}).max_concurrency).toBe('auto');
+    expect(schema.parse({ max_concurrency: 'auto' }).max_concurrency).toBe('auto');
+    expect(schema.parse({ max_concurrency: 12 }).max_concurrency).toBe(12);
+    for (const bad of [0, 1.5, 'many', 257]) expect(schema.safeParse({ max_concurrency: bad }).success).toBe(false);
+  });
+
   it('accepts redaction pattern flags the redactor takes', () => {
     const config = schema.parse({ redaction: { patterns: [{ name: 'word', regex: '\\p{L}+', flags: 'iu' }] } });
     expect(config.redaction.patterns).toEqual([{ name: 'word', regex: '\\p{L}+', flags: 'iu' }]);

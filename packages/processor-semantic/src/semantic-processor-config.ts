@@ -44,7 +44,8 @@ export function createSemanticProcessorConfigSchema<LlmConfig, SharedStateConfig
       max_hold: durationSchema.default(30_000),
       join_wait: durationSchema.default(5000),
       max_held_spans: z.number().int().min(1).default(20_000),
-      max_concurrency: z.number().int().min(1).max(256).default(4),
+      /** Classification requests in flight; `auto`: as many as the classifier says it can use, else 4. */
+      max_concurrency: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default('auto'),
       request_timeout: durationSchema.default(60_000),
       sampling: z
         .strictObject({

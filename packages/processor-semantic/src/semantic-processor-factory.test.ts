@@ -2,7 +2,7 @@ import type { Classifier, ClassificationItem, ClassificationOutcome, ItemLabels 
 import type { Processor, TracesConsumer } from '@semtel/component';
 import { noopTelemetry } from '@semtel/component';
 import type { Span, Traces } from '@semtel/pdata';
-import { createResource, createScope, createSpan, SpanKind } from '@semtel/pdata';
+import { createResource, createScope, createSpan, getAttribute, SpanKind } from '@semtel/pdata';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createSemanticProcessorFactory } from './semantic-processor-factory.js';
@@ -114,7 +114,34 @@ async function settle(): Promise<void> {
   for (let turn = 0; turn < 10; turn += 1) await new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Sends `count` distinct interactions, one batch each, and returns the requests that went out at once. */
+async function requestsInFlight(classifier: GatedClassifier, config: Record<string, unknown>, count: number) {
+  const { processor, sink } = createProcessor(classifier, { batch: { max_items: 1 }, ...config });
+  await send(
+    processor,
+    Array.from({ length: count }, (_, index) => chatSpan(`question ${index}`)),
+  );
+  await settle();
+  const inFlight = classifier.inFlight;
+  // Bounded: every batch is answered at least once per round.
+  for (let round = 0; round < count && sink.spans.length < count; round += 1) {
+    classifier.open();
+    await settle();
+  }
+  expect(sink.spans.map((span) => getAttribute(span.attributes, 'semtel.status'))).toEqual(
+    Array.from({ length: count }, () => 'classified'),
+  );
+  return inFlight;
+}
+
 describe('createSemanticProcessorFactory', () => {
+  it('max_concurrency auto follows the classifier, else 4; a number is taken as configured', async () => {
+    expect(await requestsInFlight(new GatedClassifier(6), {}, 10)).toBe(6);
+    expect(await requestsInFlight(new GatedClassifier(6), { max_concurrency: 'auto' }, 10)).toBe(6);
+    expect(await requestsInFlight(new GatedClassifier(), {}, 10)).toBe(4);
+    expect(await requestsInFlight(new GatedClassifier(6), { max_concurrency: 2 }, 10)).toBe(2);
+  });
+
   it('applies redaction pattern flags from the configuration', async () => {
     const classifier = new GatedClassifier();
     const { processor, sink } = createProcessor(classifier, {
