@@ -101,6 +101,13 @@ interface ClassificationJob {
   attempts: number;
 }
 
+/** The time a classification request has: `deadline` for the classifier, `budgetMs` for its abort signal. */
+interface RequestTime {
+  /** Epoch ms (Date.now): the last of the batch's spans leaves then, or request_timeout ends the call. */
+  deadline: number;
+  budgetMs: number;
+}
+
 /** How long log-based GenAI events count as "seen", making content-less spans wait for theirs. */
 const eventProducerWindowMs = 10 * 60_000;
 const forwardRetryLimitMs = 60_000;
@@ -472,7 +479,7 @@ export class SemanticProcessor implements Processor {
     }));
     const startedAt = performance.now();
     try {
-      const outcome = await this.classifyWithFallback(items, this.requestBudgetMs(jobs));
+      const outcome = await this.classifyWithFallback(items, this.requestTime(jobs));
       this.metrics.request(
         outcome.invalid.length === 0 ? 'success' : 'invalid_items',
         performance.now() - startedAt,
@@ -526,10 +533,12 @@ export class SemanticProcessor implements Processor {
    * The configured classifier; when its budget is spent and the config says so, the offline
    * lexical classifier instead, so spans keep getting labels at no cost.
    */
-  private async classifyWithFallback(items: ClassificationItem[], budgetMs: number): Promise<ClassificationOutcome> {
-    const signal = AbortSignal.timeout(budgetMs);
+  private async classifyWithFallback(items: ClassificationItem[], time: RequestTime): Promise<ClassificationOutcome> {
+    const signal = AbortSignal.timeout(time.budgetMs);
     try {
-      return await this.settings.classifier.classify(items, this.settings.taxonomy, signal);
+      return await this.settings.classifier.classify(items, this.settings.taxonomy, signal, {
+        deadline: time.deadline,
+      });
     } catch (error) {
       if ((error as { kind?: unknown }).kind !== 'over_budget' || this.settings.onBudgetExhausted !== 'lexical') {
         throw error;
@@ -544,14 +553,21 @@ export class SemanticProcessor implements Processor {
    * `request_timeout`, and no longer than the last of its spans may be held, since a result
    * that comes after every span has left labels nothing (it would only fill the cache).
    */
-  private requestBudgetMs(jobs: ClassificationJob[]): number {
-    let latestDeadline = 0;
+  private requestTime(jobs: ClassificationJob[]): RequestTime {
+    let latestRelease = 0;
     for (const job of jobs) {
       for (const waiter of job.waiters)
-        latestDeadline = Math.max(latestDeadline, waiter.heldAt + this.settings.maxHoldMs);
+        latestRelease = Math.max(latestRelease, waiter.heldAt + this.settings.maxHoldMs);
     }
-    // A little past the deadline, so the hold timers release the spans first, as `timeout`.
-    return Math.max(1, Math.min(this.settings.requestTimeoutMs, latestDeadline - Date.now() + holdDeadlineMarginMs));
+    const now = Date.now();
+    return {
+      // The classifier starts no attempt (a retry, a request behind its rate-limit queue) that would end
+      // after this, and says so at once: the spans leave then, not at max_hold, and no tokens are spent.
+      deadline: Math.min(latestRelease, now + this.settings.requestTimeoutMs),
+      // The signal ends what is under way a little past the hold, so the hold timers release the spans
+      // first, as `timeout`.
+      budgetMs: Math.max(1, Math.min(this.settings.requestTimeoutMs, latestRelease - now + holdDeadlineMarginMs)),
+    };
   }
 
   private stripIfConfigured(span: Span): void {
