@@ -66,4 +66,12 @@ describe('semantic processor config', () => {
       { path: 'redaction.patterns.0.regex', message: 'not a valid regular expression' },
     ]);
   });
+
+  it('takes sampling.adaptive.max_wait below max_hold, unset by default (half of max_hold then)', () => {
+    expect(schema.parse({}).sampling.adaptive.max_wait).toBeUndefined();
+    expect(schema.parse({ sampling: { adaptive: { max_wait: '10s' } } }).sampling.adaptive.max_wait).toBe(10_000);
+    const result = schema.safeParse({ max_hold: '10s', sampling: { adaptive: { max_wait: '10s' } } });
+    expect(result.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['sampling.adaptive.max_wait']);
+    expect(schema.safeParse({ sampling: { adaptive: { max_wait: 0 } } }).success).toBe(false);
+  });
 });

@@ -53,7 +53,12 @@ export function createSemanticProcessorConfigSchema<LlmConfig, SharedStateConfig
           adaptive: z
             .strictObject({
               enabled: z.boolean().default(true),
-              /** Interactions waiting for the classifier above which the ratio is lowered; 0 = derived from batch and concurrency. */
+              /**
+               * Expected wait of an interaction sent now (backlog ÷ measured service rate) above which a
+               * growing backlog lowers the ratio; unset: half of max_hold.
+               */
+              max_wait: durationSchema.pipe(z.number().positive()).optional(),
+              /** The same bound in interactions waiting; 0 = none (max_wait decides). */
               max_backlog: z.number().int().min(0).default(0),
               min_ratio: z.number().min(0).max(1).default(0.01),
             })
@@ -116,6 +121,14 @@ export function createSemanticProcessorConfigSchema<LlmConfig, SharedStateConfig
       wait_for_release: z.boolean().default(false),
     })
     .superRefine((config, context) => {
+      const maxWait = config.sampling.adaptive.max_wait;
+      if (maxWait !== undefined && maxWait >= config.max_hold) {
+        context.addIssue({
+          code: 'custom',
+          path: ['sampling', 'adaptive', 'max_wait'],
+          message: `sampling.adaptive.max_wait (${maxWait} ms) must be below max_hold (${config.max_hold} ms): interactions that wait that long leave unlabelled before the ratio moves`,
+        });
+      }
       // A span waiting for its log events is still held, and nothing is held past max_hold.
       if (config.join_wait > config.max_hold) {
         context.addIssue({

@@ -95,6 +95,7 @@ export function createSemanticProcessorFactory<
             enabled: config.sampling.adaptive.enabled,
             maxBacklog: config.sampling.adaptive.max_backlog,
             minRatio: config.sampling.adaptive.min_ratio,
+            maxWaitMs: config.sampling.adaptive.max_wait ?? config.max_hold / 2,
           },
           stripContent: config.content.strip_after_classification,
           ...(config.redaction.enabled ? { redact: createRedact(config.redaction) } : {}),

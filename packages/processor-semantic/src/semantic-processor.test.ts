@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type {
   Classifier,
   ClassificationItem,
@@ -432,6 +433,47 @@ describe('SemanticProcessor', () => {
       expect(getAttribute((span as Span).attributes, 'semtel.status_reason')).toBe(
         `classification failed: ${error.message}`,
       );
+    }
+  });
+
+  it('adaptive sampling: capacity refusals lower the ratio, and the spans it leaves out go at once', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    try {
+      const classifier = new RecordingClassifier();
+      classifier.failWith = Object.assign(new Error('LLM endpoints saturated'), { kind: 'rate_limited' });
+      const { processor, sink } = createProcessor(classifier, {
+        batch: { maxTokens: 8000, maxItems: 5, maxWaitMs: 10 },
+        adaptiveSampling: { enabled: true, maxBacklog: 0, minRatio: 0.05 },
+      });
+      const send = async (count: number, label: string) => {
+        // Trace ids spread over the whole range, as real ones are (the counter's would all sit low), and
+        // the same on every run.
+        const spans = Array.from({ length: count }, (_, index) =>
+          chatSpan(`${label} ${index}`, createHash('sha256').update(`${label} ${index}`).digest('hex').slice(0, 32)),
+        );
+        await processor.consumeTraces(traces(spans));
+        // Bounded in turns, not time (Date is frozen here).
+        for (let turn = 0; turn < 500 && spans.some((span) => !sink.spans().includes(span)); turn += 1)
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        return spans.map((span) => ({
+          status: getAttribute(span.attributes, 'semtel.status'),
+          reason: getAttribute(span.attributes, 'semtel.status_reason'),
+        }));
+      };
+      const before = await send(40, 'before');
+      expect(before.every((span) => span.status === 'unavailable')).toBe(true);
+      const calls = classifier.calls.length;
+      vi.advanceTimersByTime(1000);
+      const after = await send(200, 'after');
+      const sampledOut = after.filter((span) => span.status === 'sampled_out');
+      // Nothing was served: halved, the most one update cuts.
+      expect(sampledOut.length).toBeGreaterThan(60);
+      expect(sampledOut.length).toBeLessThan(140);
+      for (const span of sampledOut) expect(span.reason).toMatch(/^adaptive sampling: .* lowered to 0\.500$/);
+      expect(classifier.calls.flat().length - before.length).toBe(200 - sampledOut.length);
+      expect(classifier.calls.length).toBeGreaterThan(calls);
+    } finally {
+      vi.useRealTimers();
     }
   });
 
