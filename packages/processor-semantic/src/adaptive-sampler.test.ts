@@ -17,10 +17,12 @@ interface ClassifierModel {
   capacity: number;
   /** Seconds from being sent to being answered, at the least. */
   latency: number;
-  /** Seconds of queue after which a new interaction is refused at once (the LLM client's max_queue_wait). */
+  /** Seconds of queue before sending after which a new interaction is refused at once (max_queue_wait). */
   maxQueueWait: number;
   /** Seconds after which a waiting interaction leaves unserved (max_hold). */
   maxHold: number;
+  /** Answers come this many at a time (a batch), as soon as the capacity has accrued for them; default 1. */
+  batch?: number;
 }
 
 interface Totals {
@@ -42,6 +44,8 @@ class Simulation {
   /** Arrival second of each waiting interaction, oldest first. */
   private queue: number[] = [];
   private second = 0;
+  /** Capacity accrued towards the next answer. */
+  private credit = 0;
   totals: Totals = { offered: 0, sampledOut: 0, served: 0, shed: 0 };
 
   constructor(
@@ -73,7 +77,8 @@ class Simulation {
         continue;
       }
       this.sampler.offered(1);
-      if (this.queue.length / capacity > maxQueueWait) {
+      // Refused when it would wait longer than maxQueueWait before being sent (service time comes on top).
+      if (this.queue.length / capacity > maxQueueWait + latency) {
         this.sampler.shed(1);
         this.totals.shed += 1;
       } else {
@@ -84,11 +89,16 @@ class Simulation {
     this.queue = this.queue.slice(expired);
     if (expired > 0) this.sampler.shed(expired);
     this.totals.shed += expired;
+    const batch = this.classifier.batch ?? 1;
+    const eligible = this.queue.filter((arrival) => arrival <= this.second - latency).length;
+    this.credit = Math.min(this.credit + capacity, batch + capacity);
     let served = 0;
-    while (served < capacity && this.queue.length > 0 && (this.queue[0] as number) <= this.second - latency) {
-      this.queue.shift();
-      served += 1;
+    while (this.credit >= batch && served < eligible) {
+      const answered = Math.min(batch, eligible - served);
+      served += answered;
+      this.credit -= batch;
     }
+    this.queue = this.queue.slice(served);
     if (served > 0) this.sampler.served(served);
     this.totals.served += served;
     this.second += 1;
@@ -109,6 +119,8 @@ describe('AdaptiveSampler', () => {
     ['a rate limit that refuses what would queue past 15 s', rateLimited],
     // Queueing without refusals (a concurrency limit): only the wait tells, before spans would time out.
     ['a queue without refusals', { capacity: 20, latency: 7, maxQueueWait: Infinity, maxHold: 30 }],
+    // Answers a batch of 30 at a time, every 1.5 s: a service rate measured in lumps.
+    ['answers in batches', { capacity: 20, latency: 7, maxQueueWait: 15, maxHold: 30, batch: 30 }],
   ])('under sustained 3× overload (%s) settles near the servable third, sampling out most of the rest', (_, model) => {
     const simulation = new Simulation(model);
     simulation.run(90, 60);

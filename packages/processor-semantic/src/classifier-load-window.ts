@@ -24,7 +24,11 @@ export interface ClassifierLoad {
   serviceRate: number | undefined;
   /** Interactions per second that would go to the classifier at ratio 1, over the same time. */
   demandRate: number;
-  /** How long an interaction sent now would wait: the backlog ÷ the service rate, or the oldest's wait. */
+  /**
+   * How long an interaction sent now would wait: the backlog ÷ the service rate; before any answer, the
+   * oldest's wait so far. (Once answers come, the oldest's wait lags: it tells how the queue was when it
+   * joined, not how it is.)
+   */
   expectedWaitMs: number;
   outstanding: number;
   /**
@@ -118,7 +122,7 @@ export class ClassifierLoadWindow {
         ? 0
         : serviceRate === undefined
           ? backlog.oldestWaitMs
-          : Math.max(backlog.oldestWaitMs, (1000 * backlog.outstanding) / serviceRate);
+          : (1000 * backlog.outstanding) / serviceRate;
     return {
       serviceRate,
       demandRate: seconds > 0 ? demand / seconds : 0,
