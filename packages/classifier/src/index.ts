@@ -3,6 +3,7 @@ export type {
   ClassificationOutcome,
   ClassificationUsage,
   Classifier,
+  ClassifyOptions,
   ItemLabels,
 } from './classifier.js';
 export {

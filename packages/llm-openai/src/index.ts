@@ -1,4 +1,4 @@
-export { deadlineExceededCode, OpenAiClassifier, outputSchemaName } from './openai-classifier.js';
+export { deadlineExceededCode, OpenAiClassifier } from './openai-classifier.js';
 export type { ClassifyCallOptions, OpenAiClassifierOptions } from './openai-classifier.js';
 export type {
   LlmAlert,

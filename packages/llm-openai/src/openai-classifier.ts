@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   buildClassificationPrompt,
   buildOutputJsonSchema,
+  classificationSchemaName,
   countTokens,
   maxOutputTokensPerItem,
   parseClassificationOutput,
@@ -11,6 +12,7 @@ import type {
   ClassificationOutcome,
   ClassificationUsage,
   Classifier,
+  ClassifyOptions,
   Taxonomy,
 } from '@semtel/classifier';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
@@ -34,9 +36,6 @@ import type { RetryEvent } from './retry-policy.js';
 import type { SharedRateLimiter } from './shared-rate-limiter.js';
 import { TokenBudget } from './token-budget.js';
 import type { BudgetReservation } from './token-budget.js';
-
-/** The `json_schema` name sent with every request (a-z, 0-9, `_`, `-`; at most 64 characters). */
-export const outputSchemaName = 'semtel_classification';
 
 export interface OpenAiClassifierOptions {
   /** Called after every HTTP attempt; exceptions it throws are ignored. Same as `observer.onRequest`. */
@@ -66,11 +65,8 @@ type Prompt = { instructions: string; input: string };
 /** `LlmError.code` of a call failed because no further attempt could finish before the caller's deadline. */
 export const deadlineExceededCode = 'deadline_exceeded';
 
-/** Per-call options (`ClassifyOptions` of @semtel/classifier). */
-export interface ClassifyCallOptions {
-  /** Epoch ms on the classifier's clock after which the result is of no use. */
-  readonly deadline?: number;
-}
+/** Per-call options: `ClassifyOptions` of @semtel/classifier, under the name this package has exported. */
+export type ClassifyCallOptions = ClassifyOptions;
 
 /** Thrown inside the loop when the chosen endpoint went out of rotation while the request waited. */
 class Rerouted extends Error {}
@@ -238,7 +234,7 @@ export class OpenAiClassifier implements Classifier {
     items: ClassificationItem[],
     taxonomy: Taxonomy,
     signal?: AbortSignal,
-    options: ClassifyCallOptions = {},
+    options: ClassifyOptions = {},
   ): Promise<ClassificationOutcome> {
     if (items.length === 0) return { labels: new Map(), invalid: [], model: this.model };
     const itemIds = items.map((item) => item.id);
@@ -607,7 +603,7 @@ export class OpenAiClassifier implements Classifier {
       ],
       response_format:
         mode === 'json_schema'
-          ? { type: 'json_schema', json_schema: { name: outputSchemaName, strict: true, schema } }
+          ? { type: 'json_schema', json_schema: { name: classificationSchemaName, strict: true, schema } }
           : { type: 'json_object' },
     };
     if (config.temperature !== null) body.temperature = config.temperature;

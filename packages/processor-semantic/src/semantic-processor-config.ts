@@ -2,7 +2,7 @@ import { taxonomyConfigSchema } from '@semtel/classifier';
 import { durationSchema } from '@semtel/component';
 import { z } from 'zod';
 import type { PiiKind } from './pii-redactor.js';
-import { piiPlaceholders } from './pii-redactor.js';
+import { customPiiPatternProblem, piiPlaceholders } from './pii-redactor.js';
 
 function isValidRegex(source: string): boolean {
   try {
@@ -44,7 +44,8 @@ export function createSemanticProcessorConfigSchema<LlmConfig, SharedStateConfig
       max_hold: durationSchema.default(30_000),
       join_wait: durationSchema.default(5000),
       max_held_spans: z.number().int().min(1).default(20_000),
-      max_concurrency: z.number().int().min(1).max(256).default(4),
+      /** Classification requests in flight; `auto`: as many as the classifier says it can use, else 4. */
+      max_concurrency: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default('auto'),
       request_timeout: durationSchema.default(60_000),
       sampling: z
         .strictObject({
@@ -52,7 +53,12 @@ export function createSemanticProcessorConfigSchema<LlmConfig, SharedStateConfig
           adaptive: z
             .strictObject({
               enabled: z.boolean().default(true),
-              /** Interactions waiting for the classifier above which the ratio is lowered; 0 = derived from batch and concurrency. */
+              /**
+               * Expected wait of an interaction sent now (backlog ÷ measured service rate) above which a
+               * growing backlog lowers the ratio; unset: half of max_hold.
+               */
+              max_wait: durationSchema.pipe(z.number().positive()).optional(),
+              /** The same bound in interactions waiting; 0 = none (max_wait decides). */
               max_backlog: z.number().int().min(0).default(0),
               min_ratio: z.number().min(0).max(1).default(0.01),
             })
@@ -67,10 +73,28 @@ export function createSemanticProcessorConfigSchema<LlmConfig, SharedStateConfig
           disable: z.array(z.enum(Object.keys(piiPlaceholders) as [PiiKind, ...PiiKind[]])).default([]),
           patterns: z
             .array(
-              z.strictObject({
-                name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'use lower-case letters, digits and "_"'),
-                regex: z.string().min(1).refine(isValidRegex, 'not a valid regular expression'),
-              }),
+              z
+                .strictObject({
+                  name: z
+                    .string()
+                    .max(64)
+                    .regex(/^[a-z][a-z0-9_]*$/, 'use lower-case letters, digits and "_"'),
+                  regex: z.string().min(1).refine(isValidRegex, 'not a valid regular expression'),
+                  /** Extra regular-expression flags: `i`, `m`, `s`, `u` (`g` is always added). */
+                  flags: z.string().optional(),
+                })
+                // The redactor's own check, so what it would refuse at start is reported here with its path
+                // (a flag it does not take, a source that only the flags make invalid, an empty match).
+                .superRefine((entry, context) => {
+                  // A source invalid without any flag is reported at `regex` already.
+                  if (!isValidRegex(entry.regex)) return;
+                  const problem = customPiiPatternProblem({
+                    name: entry.name,
+                    pattern: entry.regex,
+                    flags: entry.flags,
+                  });
+                  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+                }),
             )
             .default([]),
         })
@@ -97,6 +121,14 @@ export function createSemanticProcessorConfigSchema<LlmConfig, SharedStateConfig
       wait_for_release: z.boolean().default(false),
     })
     .superRefine((config, context) => {
+      const maxWait = config.sampling.adaptive.max_wait;
+      if (maxWait !== undefined && maxWait >= config.max_hold) {
+        context.addIssue({
+          code: 'custom',
+          path: ['sampling', 'adaptive', 'max_wait'],
+          message: `sampling.adaptive.max_wait (${maxWait} ms) must be below max_hold (${config.max_hold} ms): interactions that wait that long leave unlabelled before the ratio moves`,
+        });
+      }
       // A span waiting for its log events is still held, and nothing is held past max_hold.
       if (config.join_wait > config.max_hold) {
         context.addIssue({

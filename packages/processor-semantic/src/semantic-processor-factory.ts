@@ -61,14 +61,15 @@ export function createSemanticProcessorFactory<
           : undefined;
       const llm = options.createLlmClassifier(config.llm as LlmConfig | undefined, settings.telemetry, sharedState);
       const classifier = llm ?? new LexicalClassifier();
+      const maxConcurrency = resolveMaxConcurrency(config.max_concurrency, classifier);
       if (llm === undefined) {
         settings.telemetry.logger.info(
-          { classifier: classifier.model, taxonomy: taxonomy.version },
+          { classifier: classifier.model, taxonomy: taxonomy.version, maxConcurrency },
           'classifying offline with the lexical classifier; to classify with an LLM set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible endpoint) or processors.semantic.llm',
         );
       } else {
         settings.telemetry.logger.info(
-          { classifier: classifier.model, taxonomy: taxonomy.version },
+          { classifier: classifier.model, taxonomy: taxonomy.version, maxConcurrency },
           'classifying with an LLM',
         );
       }
@@ -87,13 +88,14 @@ export function createSemanticProcessorFactory<
           maxHoldMs: config.max_hold,
           joinWaitMs: config.join_wait,
           maxHeldSpans: config.max_held_spans,
-          maxConcurrency: config.max_concurrency,
+          maxConcurrency,
           requestTimeoutMs: config.request_timeout,
           samplingRatio: config.sampling.ratio,
           adaptiveSampling: {
             enabled: config.sampling.adaptive.enabled,
             maxBacklog: config.sampling.adaptive.max_backlog,
             minRatio: config.sampling.adaptive.min_ratio,
+            maxWaitMs: config.sampling.adaptive.max_wait ?? config.max_hold / 2,
           },
           stripContent: config.content.strip_after_classification,
           ...(config.redaction.enabled ? { redact: createRedact(config.redaction) } : {}),
@@ -133,10 +135,25 @@ function withSharedState(processor: SemanticProcessor, sharedState: SharedState)
   };
 }
 
+/** Without a figure from the classifier (the lexical one, a custom one), the old fixed default. */
+const fallbackMaxConcurrency = 4;
+
+/**
+ * `max_concurrency` in force: a number as configured; `auto` follows the classifier, so requests wait
+ * in its rate limiter (which knows when the endpoint has room) rather than in the processor's queue.
+ */
+function resolveMaxConcurrency(configured: number | 'auto', classifier: Classifier): number {
+  if (configured !== 'auto') return configured;
+  const offered = classifier.maxConcurrency;
+  return offered !== undefined && Number.isFinite(offered) && offered >= 1
+    ? Math.floor(offered)
+    : fallbackMaxConcurrency;
+}
+
 function createRedact(config: SemanticProcessorConfig['redaction']): (text: string) => string {
   const redactor = new PiiRedactor({
     disable: config.disable,
-    custom: config.patterns.map((entry) => ({ name: entry.name, pattern: entry.regex })),
+    custom: config.patterns.map((entry) => ({ name: entry.name, pattern: entry.regex, flags: entry.flags })),
   });
   return (text) => redactor.redact(text).text;
 }

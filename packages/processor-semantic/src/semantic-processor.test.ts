@@ -1,4 +1,12 @@
-import type { Classifier, ClassificationItem, ClassificationOutcome, ItemLabels, Taxonomy } from '@semtel/classifier';
+import { createHash } from 'node:crypto';
+import type {
+  Classifier,
+  ClassificationItem,
+  ClassificationOutcome,
+  ClassifyOptions,
+  ItemLabels,
+  Taxonomy,
+} from '@semtel/classifier';
 import { buildClassificationPrompt, classificationSchemaName, defaultTaxonomy } from '@semtel/classifier';
 import type { LogsConsumer, TracesConsumer } from '@semtel/component';
 import { noopTelemetry } from '@semtel/component';
@@ -13,6 +21,7 @@ const taxonomy: Taxonomy = defaultTaxonomy();
 class RecordingClassifier implements Classifier {
   readonly model = 'test-model';
   readonly calls: ClassificationItem[][] = [];
+  readonly options: Array<ClassifyOptions | undefined> = [];
   /** Ids to leave out of the output, per call index. */
   omit: (call: number, item: ClassificationItem) => boolean = () => false;
   hang = false;
@@ -24,9 +33,11 @@ class RecordingClassifier implements Classifier {
     items: ClassificationItem[],
     _taxonomy: Taxonomy,
     signal?: AbortSignal,
+    options?: ClassifyOptions,
   ): Promise<ClassificationOutcome> {
     const call = this.calls.length;
     this.calls.push(items);
+    this.options.push(options);
     if (this.failWith) throw this.failWith;
     if (this.gate) await this.gate;
     if (this.hang) {
@@ -367,6 +378,103 @@ describe('SemanticProcessor', () => {
     await second.processor.consumeTraces(traces([chatSpan('another question')]));
     const quotaSpans = await second.sink.waitForSpans(1);
     expect(getAttribute((quotaSpans[0] as Span).attributes, 'semtel.status')).toBe('unavailable');
+  });
+
+  it("passes the batch's latest release time as the classify deadline, bounded by request_timeout", async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const classifier = new RecordingClassifier();
+      const { processor, sink } = createProcessor(classifier, {
+        maxHoldMs: 2000,
+        requestTimeoutMs: 60_000,
+        batch: { maxTokens: 8000, maxItems: 3, maxWaitMs: 60_000 },
+      });
+      vi.setSystemTime(1_000_000);
+      await processor.consumeTraces(traces([chatSpan('first in the batch')]));
+      vi.setSystemTime(1_000_400);
+      // A copy joins the first job: the deadline is the copy's, the later of the two.
+      await processor.consumeTraces(traces([chatSpan('first in the batch'), chatSpan('second in the batch')]));
+      vi.setSystemTime(1_000_700);
+      await processor.consumeTraces(traces([chatSpan('third in the batch')]));
+      await sink.waitForSpans(4);
+      expect(classifier.calls).toHaveLength(1);
+      expect(classifier.options).toEqual([{ deadline: 1_000_700 + 2000 }]);
+
+      const bounded = new RecordingClassifier();
+      const second = createProcessor(bounded, { maxHoldMs: 30_000, requestTimeoutMs: 5000 });
+      vi.setSystemTime(2_000_000);
+      await second.processor.consumeTraces(traces([chatSpan('bounded by request_timeout')]));
+      await second.sink.waitForSpans(1);
+      expect(bounded.options).toEqual([{ deadline: 2_000_000 + 5000 }]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('releases spans at once when the classifier refuses a request it could not finish by the deadline', async () => {
+    const refusal = (kind: string, message: string) =>
+      Object.assign(new Error(message), { kind, code: 'deadline_exceeded' });
+    const cases = [
+      // Too little time left for even one attempt: not classified within max_hold.
+      { error: refusal('timeout', 'LLM request not started: past the deadline'), status: 'timeout' },
+      // The rate-limit queue would outlast the hold: the endpoints are saturated.
+      { error: refusal('rate_limited', 'LLM request not started: behind the rate limit'), status: 'unavailable' },
+      // Failed attempts, no time for another: the endpoints failed.
+      { error: refusal('unavailable', 'LLM retry not started: last failure 503'), status: 'unavailable' },
+    ];
+    for (const { error, status } of cases) {
+      const classifier = new RecordingClassifier();
+      classifier.failWith = error;
+      // A long hold: a span leaving with the refusal's status did not wait for its max_hold.
+      const { processor, sink } = createProcessor(classifier, { maxHoldMs: 60_000, requestTimeoutMs: 120_000 });
+      await processor.consumeTraces(traces([chatSpan(`refused with ${error.kind}`)]));
+      const [span] = await sink.waitForSpans(1);
+      expect(getAttribute((span as Span).attributes, 'semtel.status')).toBe(status);
+      expect(getAttribute((span as Span).attributes, 'semtel.status_reason')).toBe(
+        `classification failed: ${error.message}`,
+      );
+    }
+  });
+
+  it('adaptive sampling: capacity refusals lower the ratio, and the spans it leaves out go at once', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    try {
+      const classifier = new RecordingClassifier();
+      classifier.failWith = Object.assign(new Error('LLM endpoints saturated'), { kind: 'rate_limited' });
+      const { processor, sink } = createProcessor(classifier, {
+        batch: { maxTokens: 8000, maxItems: 5, maxWaitMs: 10 },
+        adaptiveSampling: { enabled: true, maxBacklog: 0, minRatio: 0.05 },
+      });
+      const send = async (count: number, label: string) => {
+        // Trace ids spread over the whole range, as real ones are (the counter's would all sit low), and
+        // the same on every run.
+        const spans = Array.from({ length: count }, (_, index) =>
+          chatSpan(`${label} ${index}`, createHash('sha256').update(`${label} ${index}`).digest('hex').slice(0, 32)),
+        );
+        await processor.consumeTraces(traces(spans));
+        // Bounded in turns, not time (Date is frozen here).
+        for (let turn = 0; turn < 500 && spans.some((span) => !sink.spans().includes(span)); turn += 1)
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        return spans.map((span) => ({
+          status: getAttribute(span.attributes, 'semtel.status'),
+          reason: getAttribute(span.attributes, 'semtel.status_reason'),
+        }));
+      };
+      const before = await send(40, 'before');
+      expect(before.every((span) => span.status === 'unavailable')).toBe(true);
+      const calls = classifier.calls.length;
+      vi.advanceTimersByTime(1000);
+      const after = await send(200, 'after');
+      const sampledOut = after.filter((span) => span.status === 'sampled_out');
+      // Nothing was served: halved, the most one update cuts.
+      expect(sampledOut.length).toBeGreaterThan(60);
+      expect(sampledOut.length).toBeLessThan(140);
+      for (const span of sampledOut) expect(span.reason).toMatch(/^adaptive sampling: .* lowered to 0\.500$/);
+      expect(classifier.calls.flat().length - before.length).toBe(200 - sampledOut.length);
+      expect(classifier.calls.length).toBeGreaterThan(calls);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('joins content that arrives as log records, before or after the span', async () => {

@@ -17,6 +17,7 @@ import {
 import type { LogRecord, Logs, ResourceSpans, ScopeSpans, Span, Traces } from '@semtel/pdata';
 import { hasAttribute } from '@semtel/pdata';
 import { AdaptiveSampler } from './adaptive-sampler.js';
+import { isCapacityRefusal } from './capacity-refusal.js';
 import { GenAiEventBuffer } from './genai-event-buffer.js';
 import type { BatchItem } from './interaction-batcher.js';
 import { InteractionBatcher } from './interaction-batcher.js';
@@ -43,7 +44,12 @@ export interface SemanticProcessorSettings {
   maxConcurrency: number;
   requestTimeoutMs: number;
   samplingRatio: number;
-  adaptiveSampling?: { enabled: boolean; maxBacklog: number; minRatio: number };
+  /**
+   * Lowers the ratio while the classifier cannot serve what it is offered. `maxWaitMs`: expected wait
+   * above which a growing backlog counts as overload (default half of `maxHoldMs`); `maxBacklog`: the same
+   * in interactions, 0 = none.
+   */
+  adaptiveSampling?: { enabled: boolean; maxBacklog: number; minRatio: number; maxWaitMs?: number };
   stripContent?: boolean;
   /** Redacts PII from transcripts before they leave for the classifier. */
   redact?: (text: string) => string;
@@ -99,6 +105,15 @@ interface ClassificationJob {
   /** The span whose arrival started the job is `classified`; copies that joined are `cached` (see complete). */
   originator: HeldSpan;
   attempts: number;
+  /** When the job began (Date.now): the age of the oldest is the backlog's longest wait. */
+  createdAt: number;
+}
+
+/** The time a classification request has: `deadline` for the classifier, `budgetMs` for its abort signal. */
+interface RequestTime {
+  /** Epoch ms (Date.now): the last of the batch's spans leaves then, or request_timeout ends the call. */
+  deadline: number;
+  budgetMs: number;
 }
 
 /** How long log-based GenAI events count as "seen", making content-less spans wait for theirs. */
@@ -151,14 +166,17 @@ export class SemanticProcessor implements Processor {
     this.sampler = new AdaptiveSampler({
       ratio: settings.samplingRatio,
       enabled: adaptive.enabled,
-      maxBacklog:
-        adaptive.maxBacklog > 0 ? adaptive.maxBacklog : settings.batch.maxItems * settings.maxConcurrency * 10,
+      maxWaitMs: adaptive.maxWaitMs ?? settings.maxHoldMs / 2,
+      maxBacklog: adaptive.maxBacklog,
+      // Answers come a batch at a time: a backlog that changes by less is not growing.
+      backlogNoise: settings.batch.maxItems,
       minRatio: Math.min(adaptive.minRatio, settings.samplingRatio),
     });
-    this.samplerTimer = setInterval(() => this.sampler.update(this.batcher.queuedItems), 1000);
+    this.samplerTimer = setInterval(() => this.sampler.update(this.backlog()), 1000);
     this.samplerTimer.unref();
     this.metrics = new SemanticTelemetry(telemetry.meter, {
       samplingRatio: () => this.sampler.ratio,
+      expectedWaitMs: () => this.sampler.expectedWaitMs,
       heldSpans: () => this.held.size,
       queuedItems: () => this.batcher.queuedItems,
       inFlightRequests: () => this.batcher.inFlightRequests,
@@ -286,7 +304,7 @@ export class SemanticProcessor implements Processor {
     if (decision !== 'sampled') {
       const reason =
         decision === 'adaptive_out'
-          ? `adaptive sampling: the classifier backlog lowered the ratio to ${this.sampler.ratio.toFixed(3)}`
+          ? `adaptive sampling: the classifier cannot serve the load offered, so the ratio is lowered to ${this.sampler.ratio.toFixed(3)}`
           : undefined;
       markSpan(span, SemanticStatus.sampledOut, options, reason);
       this.metrics.status(SemanticStatus.sampledOut);
@@ -377,7 +395,10 @@ export class SemanticProcessor implements Processor {
       else this.beginClassification(heldSpan, eventKey, interaction);
       return;
     }
+    const job = heldSpan.job;
     this.release(heldSpan, SemanticStatus.timeout, `not classified within max_hold (${this.settings.maxHoldMs} ms)`);
+    // Its last span left unserved while it waited: demand the classifier did not meet.
+    if (job !== undefined && job.waiters.size === 0 && this.jobs.get(job.key) === job) this.sampler.shed(1);
   }
 
   private tryJoin(heldSpan: HeldSpan, key: string): void {
@@ -427,12 +448,28 @@ export class SemanticProcessor implements Processor {
       waiters: new Set([heldSpan]),
       originator: heldSpan,
       attempts: 0,
+      createdAt: Date.now(),
     };
     heldSpan.job = job;
     this.jobs.set(key, job);
     // Shared result cache: another replica may have classified this interaction already.
     if (this.settings.sharedCache) void this.lookUpShared(job, this.settings.sharedCache);
-    else this.batcher.add(job.item);
+    else this.enqueue(job);
+  }
+
+  /** Hands a new interaction to the batcher: demand on the classifier, as adaptive sampling counts it. */
+  private enqueue(job: ClassificationJob): void {
+    this.sampler.offered(1);
+    this.batcher.add(job.item);
+  }
+
+  /** Interactions waiting for the classifier (queued here or in flight) and the longest wait among them. */
+  private backlog(): { outstanding: number; oldestWaitMs: number } {
+    const oldest = this.jobs.values().next().value;
+    return {
+      outstanding: this.jobs.size,
+      oldestWaitMs: oldest === undefined ? 0 : Math.max(0, Date.now() - oldest.createdAt),
+    };
   }
 
   /** Shared result cache: a hit labels the job's spans `cached`; a miss or a failure classifies as usual. */
@@ -445,7 +482,7 @@ export class SemanticProcessor implements Processor {
     }
     if (this.jobs.get(job.key) !== job) return;
     if (result === undefined) {
-      this.batcher.add(job.item);
+      this.enqueue(job);
       return;
     }
     this.jobs.delete(job.key);
@@ -472,7 +509,8 @@ export class SemanticProcessor implements Processor {
     }));
     const startedAt = performance.now();
     try {
-      const outcome = await this.classifyWithFallback(items, this.requestBudgetMs(jobs));
+      const outcome = await this.classifyWithFallback(items, this.requestTime(jobs));
+      this.sampler.served(items.length);
       this.metrics.request(
         outcome.invalid.length === 0 ? 'success' : 'invalid_items',
         performance.now() - startedAt,
@@ -493,6 +531,7 @@ export class SemanticProcessor implements Processor {
     } catch (error) {
       const kind = (error as { kind?: unknown }).kind;
       this.metrics.request('error', performance.now() - startedAt, items.length);
+      if (isCapacityRefusal(error)) this.sampler.shed(jobs.length);
       this.telemetry.logger.warn(
         { error: errorMessage(error), kind, items: jobs.length },
         'classification request failed',
@@ -526,10 +565,12 @@ export class SemanticProcessor implements Processor {
    * The configured classifier; when its budget is spent and the config says so, the offline
    * lexical classifier instead, so spans keep getting labels at no cost.
    */
-  private async classifyWithFallback(items: ClassificationItem[], budgetMs: number): Promise<ClassificationOutcome> {
-    const signal = AbortSignal.timeout(budgetMs);
+  private async classifyWithFallback(items: ClassificationItem[], time: RequestTime): Promise<ClassificationOutcome> {
+    const signal = AbortSignal.timeout(time.budgetMs);
     try {
-      return await this.settings.classifier.classify(items, this.settings.taxonomy, signal);
+      return await this.settings.classifier.classify(items, this.settings.taxonomy, signal, {
+        deadline: time.deadline,
+      });
     } catch (error) {
       if ((error as { kind?: unknown }).kind !== 'over_budget' || this.settings.onBudgetExhausted !== 'lexical') {
         throw error;
@@ -544,14 +585,21 @@ export class SemanticProcessor implements Processor {
    * `request_timeout`, and no longer than the last of its spans may be held, since a result
    * that comes after every span has left labels nothing (it would only fill the cache).
    */
-  private requestBudgetMs(jobs: ClassificationJob[]): number {
-    let latestDeadline = 0;
+  private requestTime(jobs: ClassificationJob[]): RequestTime {
+    let latestRelease = 0;
     for (const job of jobs) {
       for (const waiter of job.waiters)
-        latestDeadline = Math.max(latestDeadline, waiter.heldAt + this.settings.maxHoldMs);
+        latestRelease = Math.max(latestRelease, waiter.heldAt + this.settings.maxHoldMs);
     }
-    // A little past the deadline, so the hold timers release the spans first, as `timeout`.
-    return Math.max(1, Math.min(this.settings.requestTimeoutMs, latestDeadline - Date.now() + holdDeadlineMarginMs));
+    const now = Date.now();
+    return {
+      // The classifier starts no attempt (a retry, a request behind its rate-limit queue) that would end
+      // after this, and says so at once: the spans leave then, not at max_hold, and no tokens are spent.
+      deadline: Math.min(latestRelease, now + this.settings.requestTimeoutMs),
+      // The signal ends what is under way a little past the hold, so the hold timers release the spans
+      // first, as `timeout`.
+      budgetMs: Math.max(1, Math.min(this.settings.requestTimeoutMs, latestRelease - now + holdDeadlineMarginMs)),
+    };
   }
 
   private stripIfConfigured(span: Span): void {

@@ -17,6 +17,7 @@ export class SemanticTelemetry {
     meter: Meter,
     readers: {
       samplingRatio: () => number;
+      expectedWaitMs: () => number;
       heldSpans: () => number;
       queuedItems: () => number;
       inFlightRequests: () => number;
@@ -52,9 +53,15 @@ export class SemanticTelemetry {
     );
     meter.observableGauge(
       'semtel_sampling_ratio',
-      'The sampling ratio in force (adaptive sampling lowers it under backlog)',
+      'The sampling ratio in force (adaptive sampling lowers it while the classifier cannot serve the load)',
       [],
       (observe) => observe(readers.samplingRatio()),
+    );
+    meter.observableGauge(
+      'semtel_classifier_expected_wait_seconds',
+      'How long an interaction sent now would wait for its labels: the backlog over the measured service rate (what adaptive sampling compares with max_wait)',
+      [],
+      (observe) => observe(readers.expectedWaitMs() / 1000),
     );
     meter.observableGauge('semtel_held_spans', 'GenAI spans held for classification now', [], (observe) =>
       observe(readers.heldSpans()),
