@@ -220,20 +220,17 @@ describe('semtel configurations', () => {
     expect(result.code).toBe(0);
   });
 
-  it.each(semtelConfigs)(
-    '%s puts memory_limiter first in every pipeline',
-    async (name) => {
-      const loaded = await loadConfig(
-        { configFile: path.join(configDirectory, name), env: environment },
-        builtinFactories(),
-      );
-      expect(loaded.issues.map(formatConfigIssue)).toEqual([]);
-      const pipelines = tree(tree(readYaml(path.join(configDirectory, name)), name).service, 'service').pipelines;
-      for (const [id, pipeline] of Object.entries(tree(pipelines, 'pipelines'))) {
-        expect(strings(tree(pipeline, id).processors)[0], `${name} ${id}`).toBe('memory_limiter');
-      }
-    },
-  );
+  it.each(semtelConfigs)('%s puts memory_limiter first in every pipeline', async (name) => {
+    const loaded = await loadConfig(
+      { configFile: path.join(configDirectory, name), env: environment },
+      builtinFactories(),
+    );
+    expect(loaded.issues.map(formatConfigIssue)).toEqual([]);
+    const pipelines = tree(tree(readYaml(path.join(configDirectory, name)), name).service, 'service').pipelines;
+    for (const [id, pipeline] of Object.entries(tree(pipelines, 'pipelines'))) {
+      expect(strings(tree(pipeline, id).processors)[0], `${name} ${id}`).toBe('memory_limiter');
+    }
+  });
 
   it('binds the container and gateway receivers to every address, and the sidecar to loopback', () => {
     const endpoints = (name: string): string[] => {
