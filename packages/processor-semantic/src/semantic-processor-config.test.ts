@@ -10,6 +10,13 @@ describe('semantic processor config', () => {
     expect(config.join_wait).toBeLessThanOrEqual(config.max_hold);
   });
 
+  it('accepts a short max_hold alone: the default join_wait (5 s) yields to it', () => {
+    const result = schema.safeParse({ max_hold: '2s' });
+    expect(result.success).toBe(true);
+    expect(result.data?.join_wait).toBe(2000);
+    expect(schema.parse({}).join_wait).toBe(5000);
+  });
+
   it('accepts join_wait equal to max_hold', () => {
     expect(schema.safeParse({ join_wait: '5s', max_hold: '5s' }).success).toBe(true);
   });
