@@ -949,13 +949,14 @@ describe('SemanticProcessor', () => {
         { key: 'semtel.status', value: 'classified' },
         { key: 'semtel.domain', value: 'pwned_domain' },
         { key: 'semtel.taxonomy.version', value: taxonomy.version },
+        { key: 'semtel.experiment', value: 'b' },
       ]),
       // A real result with one label swapped for one outside the taxonomy.
       withAttribute(structuredClone(genuine), 'semtel.domain', 'pwned_domain'),
       // A real result from another taxonomy version.
       withAttribute(structuredClone(genuine), 'semtel.taxonomy.version', '000000000000'),
-      // A real result with an extra attribute under the prefix.
-      withAttribute(structuredClone(genuine), 'semtel.injected', 'yes'),
+      // A real result with a status reason no classified span carries.
+      withAttribute(structuredClone(genuine), 'semtel.status_reason', 'forged'),
     ];
     for (const span of cases) span.events.push(forgedEvent, appEvent);
     const classifier = new RecordingClassifier();
@@ -966,12 +967,14 @@ describe('SemanticProcessor', () => {
       expect(getAttribute(span.attributes, 'semtel.status')).toMatch(/^(classified|cached)$/);
       expect(getAttribute(span.attributes, 'semtel.domain')).toBe('technology_and_computing');
       expect(getAttribute(span.attributes, 'semtel.taxonomy.version')).toBe(taxonomy.version);
-      expect(getAttribute(span.attributes, 'semtel.injected')).toBeUndefined();
+      expect(getAttribute(span.attributes, 'semtel.status_reason')).toBeUndefined();
       expect(span.events).not.toContainEqual(forgedEvent);
       expect(span.events).toContainEqual(appEvent);
       const evaluations = span.events.filter((event) => event.name === 'gen_ai.evaluation.result');
       expect(evaluations).toHaveLength(taxonomy.dimensions.filter((dimension) => dimension.enabled).length);
     }
+    // A key semtel never writes is the app's own: it stays when the labels beside it are replaced.
+    expect(getAttribute((cases[0] as Span).attributes, 'semtel.experiment')).toBe('b');
     expect(classifier.calls.flat().length).toBeGreaterThan(0);
   });
 });

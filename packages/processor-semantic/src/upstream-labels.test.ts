@@ -67,19 +67,25 @@ describe('acceptsUpstreamLabels', () => {
     expect(refused((span) => setAttribute(span.attributes, 'semtel.classifier.model', 3))).toBe(false);
   });
 
-  it('refuses roll-ups that do not follow from the labels, and unknown keys under the prefix', () => {
+  it('refuses roll-ups that do not follow from the labels, a status reason, and disabled dimensions', () => {
     const refused = (key: string, value: string): boolean => {
       const span = labelled();
       setAttribute(span.attributes, key, value);
       return acceptsUpstreamLabels(span, taxonomy, 'semtel');
     };
     expect(refused('semtel.task_group', 'technical_help')).toBe(false);
-    expect(refused('semtel.constructor', 'x')).toBe(false);
     expect(refused('semtel.status_reason', 'because')).toBe(false);
     expect(refused('semtel.work_related', 'work')).toBe(false);
     const withoutRollup = labelled();
     withoutRollup.attributes = withoutRollup.attributes.filter((a) => a.key !== 'semtel.task_group');
     expect(acceptsUpstreamLabels(withoutRollup, taxonomy, 'semtel')).toBe(false);
+  });
+
+  it('ignores keys under the prefix that semtel never writes: they are the app’s own', () => {
+    const span = labelled();
+    setAttribute(span.attributes, 'semtel.experiment', 'b');
+    setAttribute(span.attributes, 'semtel.constructor', 'x');
+    expect(acceptsUpstreamLabels(span, taxonomy, 'semtel')).toBe(true);
   });
 
   it('refuses evaluation events that disagree with the labels', () => {
@@ -98,9 +104,10 @@ describe('acceptsUpstreamLabels', () => {
 });
 
 describe('removeUpstreamLabels', () => {
-  it('removes every attribute under the prefix and our evaluation events, nothing else', () => {
+  it('removes the attributes semtel writes and our evaluation events, nothing else', () => {
     const span = labelled();
-    span.attributes.push({ key: 'semtelx.keep', value: 'yes' });
+    span.attributes.push({ key: 'semtelx.keep', value: 'yes' }, { key: 'semtel.experiment', value: 'b' });
+    setAttribute(span.attributes, 'semtel.status_reason', 'forged');
     span.events.push(
       { timeUnixNano: 2n, name: 'app.checkpoint', attributes: [], droppedAttributesCount: 0 },
       {
@@ -115,7 +122,11 @@ describe('removeUpstreamLabels', () => {
     );
     expect(hasUpstreamLabels(span, taxonomy, 'semtel')).toBe(true);
     removeUpstreamLabels(span, taxonomy, 'semtel');
-    expect(span.attributes.map((attribute) => attribute.key)).toEqual(['gen_ai.operation.name', 'semtelx.keep']);
+    expect(span.attributes.map((attribute) => attribute.key)).toEqual([
+      'gen_ai.operation.name',
+      'semtelx.keep',
+      'semtel.experiment',
+    ]);
     expect(span.events.map((event) => event.name)).toEqual(['app.checkpoint', 'gen_ai.evaluation.result']);
     expect(getAttribute(span.events[1]?.attributes ?? [], 'gen_ai.evaluation.name')).toBe('relevance');
     expect(hasUpstreamLabels(span, taxonomy, 'semtel')).toBe(false);

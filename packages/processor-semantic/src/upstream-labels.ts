@@ -1,5 +1,5 @@
 import type { ItemLabels, Taxonomy } from '@semtel/classifier';
-import { allowedLabels, computeRollups, enabledDimensions } from '@semtel/classifier';
+import { allowedLabels, computeRollups, defaultTaxonomy, enabledDimensions } from '@semtel/classifier';
 import type { AnyValue, Span, SpanEvent } from '@semtel/pdata';
 import { getAttribute, getStringAttribute } from '@semtel/pdata';
 import { SemanticStatus } from './semantic-status.js';
@@ -8,11 +8,32 @@ const evaluationEventName = 'gen_ai.evaluation.result';
 /** The attributes enrichSpan gives an evaluation event; an event with others is not one of ours. */
 const evaluationEventKeys = new Set(['gen_ai.evaluation.name', 'gen_ai.evaluation.score.label', 'gen_ai.response.id']);
 
-/** Whether the span carries anything under the prefix, or evaluation events that look like ours. */
+/**
+ * The attribute names (after the prefix) semtel writes: every dimension of the taxonomy (enabled
+ * or not), the roll-ups, and the status and provenance keys. Other keys under the prefix are the
+ * app's own and are left alone.
+ */
+function ownAttributeNames(taxonomy: Taxonomy): Set<string> {
+  const rollups = taxonomy.rollups ?? defaultTaxonomy().rollups ?? [];
+  return new Set([
+    ...taxonomy.dimensions.map((dimension) => dimension.name),
+    ...rollups.map((rollup) => rollup.name),
+    'status',
+    'status_reason',
+    'classifier.model',
+    'taxonomy.version',
+  ]);
+}
+
+function isOwnAttribute(key: string, prefix: string, names: ReadonlySet<string>): boolean {
+  return key.startsWith(`${prefix}.`) && names.has(key.slice(prefix.length + 1));
+}
+
+/** Whether the span carries attributes semtel writes, or evaluation events that look like ours. */
 export function hasUpstreamLabels(span: Span, taxonomy: Taxonomy, prefix: string): boolean {
-  const start = `${prefix}.`;
+  const names = ownAttributeNames(taxonomy);
   return (
-    span.attributes.some((attribute) => attribute.key.startsWith(start)) ||
+    span.attributes.some((attribute) => isOwnAttribute(attribute.key, prefix, names)) ||
     span.events.some((event) => isOwnEvaluationEvent(event, taxonomy))
   );
 }
@@ -20,8 +41,8 @@ export function hasUpstreamLabels(span: Span, taxonomy: Taxonomy, prefix: string
 /**
  * Whether labels already on the span (a sidecar semtel in front of a gateway, or a re-run) can be
  * delivered as they are: status `classified` or `cached`, our taxonomy version, every enabled
- * dimension labelled from the taxonomy, roll-ups that follow from those labels, no other attribute
- * under the prefix, and evaluation events that agree. Anything an app could forge otherwise (a label
+ * dimension labelled from the taxonomy, roll-ups that follow from those labels, no status reason or
+ * disabled dimension among semtel's keys, and evaluation events that agree. Anything an app could forge otherwise (a label
  * outside the taxonomy, a stale taxonomy) is classified again instead of trusted.
  */
 export function acceptsUpstreamLabels(span: Span, taxonomy: Taxonomy, prefix: string): boolean {
@@ -44,8 +65,9 @@ export function acceptsUpstreamLabels(span: Span, taxonomy: Taxonomy, prefix: st
     ['taxonomy.version', taxonomy.version],
     ...Object.entries(rollups),
   ]);
+  const names = ownAttributeNames(taxonomy);
   for (const attribute of attributes) {
-    if (!attribute.key.startsWith(`${prefix}.`)) continue;
+    if (!isOwnAttribute(attribute.key, prefix, names)) continue;
     const name = attribute.key.slice(prefix.length + 1);
     if (name === 'classifier.model' || Object.hasOwn(labels, name)) continue;
     if (!expected.has(name) || attribute.value !== expected.get(name)) return false;
@@ -62,10 +84,10 @@ export function acceptsUpstreamLabels(span: Span, taxonomy: Taxonomy, prefix: st
   });
 }
 
-/** Removes every attribute under the prefix and our evaluation events, so the span is classified afresh. */
+/** Removes the attributes semtel writes and our evaluation events, so the span is classified afresh. */
 export function removeUpstreamLabels(span: Span, taxonomy: Taxonomy, prefix: string): void {
-  const start = `${prefix}.`;
-  span.attributes = span.attributes.filter((attribute) => !attribute.key.startsWith(start));
+  const names = ownAttributeNames(taxonomy);
+  span.attributes = span.attributes.filter((attribute) => !isOwnAttribute(attribute.key, prefix, names));
   span.events = span.events.filter((event) => !isOwnEvaluationEvent(event, taxonomy));
 }
 
