@@ -105,6 +105,8 @@ interface ClassificationJob {
   /** The span whose arrival started the job is `classified`; copies that joined are `cached` (see complete). */
   originator: HeldSpan;
   attempts: number;
+  /** Sent to the classifier at least once: its answer counts as served, so its expiry is not shed. */
+  dispatched: boolean;
   /** When the job began (Date.now): the age of the oldest is the backlog's longest wait. */
   createdAt: number;
 }
@@ -397,8 +399,10 @@ export class SemanticProcessor implements Processor {
     }
     const job = heldSpan.job;
     this.release(heldSpan, SemanticStatus.timeout, `not classified within max_hold (${this.settings.maxHoldMs} ms)`);
-    // Its last span left unserved while it waited: demand the classifier did not meet.
-    if (job !== undefined && job.waiters.size === 0 && this.jobs.get(job.key) === job) this.sampler.shed(1);
+    // Its last span left before the classifier took it: demand the classifier did not meet. (A job
+    // already sent is counted when its answer comes, as served, or when refused, as shed.)
+    if (job !== undefined && !job.dispatched && job.waiters.size === 0 && this.jobs.get(job.key) === job)
+      this.sampler.shed(1);
   }
 
   private tryJoin(heldSpan: HeldSpan, key: string): void {
@@ -448,6 +452,7 @@ export class SemanticProcessor implements Processor {
       waiters: new Set([heldSpan]),
       originator: heldSpan,
       attempts: 0,
+      dispatched: false,
       createdAt: Date.now(),
     };
     heldSpan.job = job;
@@ -501,6 +506,7 @@ export class SemanticProcessor implements Processor {
       .filter((job): job is ClassificationJob => job !== undefined && job.waiters.size > 0);
     for (const item of batch) if (!jobs.some((job) => job.key === item.key)) this.jobs.delete(item.key);
     if (jobs.length === 0) return;
+    for (const job of jobs) job.dispatched = true;
     // Positional ids keep the output schema identical across full batches, so the prefix caches.
     const ids = positionalItemIds(jobs.length);
     const items: ClassificationItem[] = jobs.map((job, index) => ({
