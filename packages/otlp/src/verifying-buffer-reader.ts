@@ -14,9 +14,10 @@ export class VerifyingBufferReader extends protobuf.BufferReader {
     const end = start + length;
     if (end > this.len) throw new RangeError(`index out of range: ${start} + ${length} > ${this.len}`);
     this.pos = end;
-    // utf8Slice is Buffer#toString('utf8') without its argument checks; protobufjs uses it too.
-    const buffer = this.buf as Buffer & { utf8Slice(start: number, end: number): string };
-    const text = buffer.utf8Slice(start, end);
+    // utf8Slice is Buffer#toString('utf8') without its argument checks, but not public API: like
+    // protobufjs, fall back to toString where a runtime lacks it.
+    const buffer = this.buf as Buffer & { utf8Slice?: (start: number, end: number) => string };
+    const text = buffer.utf8Slice !== undefined ? buffer.utf8Slice(start, end) : buffer.toString('utf8', start, end);
     if (text.includes('\ufffd') && !isUtf8(buffer.subarray(start, end))) {
       throw new Error('The encoded data was not valid for encoding utf-8');
     }

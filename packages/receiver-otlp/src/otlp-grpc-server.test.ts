@@ -248,24 +248,24 @@ describe('OTLP/gRPC HTTP/2 windows', () => {
     expect(session.remoteSettings.initialWindowSize).toBe(2 * mebibyte);
   });
 
-  it('keeps the default windows, logs why at debug and still serves when grpc-js internals differ', async () => {
+  it('keeps the default windows, logs why at warn and still serves when grpc-js internals differ', async () => {
     // Stands for a grpc-js whose createHttp2Server cannot be replaced on an instance.
     const prototype = Server.prototype as unknown as Record<string, unknown>;
     const original = Object.getOwnPropertyDescriptor(prototype, 'createHttp2Server');
     expect(typeof original?.value).toBe('function');
     Object.defineProperty(prototype, 'createHttp2Server', { get: () => original?.value, configurable: true });
-    const debug = vi.spyOn(noopLogger, 'debug');
+    const warn = vi.spyOn(noopLogger, 'warn');
     try {
       const address = await startReceiver();
       const session = await connectHttp2(address);
       expect(session.remoteSettings.initialWindowSize).toBe(65_535);
       await expectStillServing(connect(address, false));
-      expect(debug).toHaveBeenCalledWith(
+      expect(warn).toHaveBeenCalledWith(
         { transport: 'grpc', reason: expect.stringMatching(/^cannot wrap grpc-js Server.createHttp2Server: /) },
         "OTLP/gRPC receiver keeps HTTP/2's default 64 KiB windows: grpc-js internals differ from 1.14",
       );
     } finally {
-      debug.mockRestore();
+      warn.mockRestore();
       if (original !== undefined) Object.defineProperty(prototype, 'createHttp2Server', original);
     }
   });

@@ -119,8 +119,9 @@ export class OtlpGrpcServer {
     this.boundAddress = formatEndpoint({ host: endpoint.host, port });
     const problem = this.windowsHook.problem;
     if (problem !== undefined) {
-      // Only slower for large exports, so not worth more than debug; a grpc-js upgrade can cause it.
-      this.logger.debug(
+      // Still correct, only slower for large exports; said once at start so an operator who
+      // upgraded grpc-js knows why gRPC ingest got slower.
+      this.logger.warn(
         { transport: 'grpc', reason: problem },
         "OTLP/gRPC receiver keeps HTTP/2's default 64 KiB windows: grpc-js internals differ from 1.14",
       );
