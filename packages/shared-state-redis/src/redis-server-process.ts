@@ -62,7 +62,19 @@ export async function startRedisServer(): Promise<RedisServerProcess> {
         },
         restart: async () => {
           await terminate(child);
-          child = await launch(binary, port);
+          // Clients reconnect to the same URL, so the port cannot change; a socket still closing
+          // can hold it for a moment, hence a few tries.
+          let restartError: unknown;
+          for (let retry = 0; retry < 5; retry += 1) {
+            try {
+              child = await launch(binary, port);
+              return;
+            } catch (error) {
+              restartError = error;
+              await new Promise((resolve) => setTimeout(resolve, 200));
+            }
+          }
+          throw restartError;
         },
       };
       return server;
