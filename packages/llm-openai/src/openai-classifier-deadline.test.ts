@@ -17,7 +17,7 @@ const rateLimited = (): Response =>
   answer(
     429,
     { error: { message: 'Rate limit reached.', type: 'requests', param: null, code: 'rate_limit_exceeded' } },
-    { 'retry-after-ms': '2000' },
+    { 'retry-after-ms': '6000' },
   );
 
 function setup(
@@ -62,7 +62,8 @@ describe('OpenAiClassifier: the caller’s deadline', () => {
   it('does not wait out a retry-after that ends past the deadline', async () => {
     const bounded = setup({}, rateLimited);
     const error = await failure(
-      bounded.classifier.classify(items, taxonomy, undefined, { deadline: Date.now() + 1500 }),
+      // Room for the first attempt (a fresh endpoint expects 1 s) on a slow machine, none for the retry.
+      bounded.classifier.classify(items, taxonomy, undefined, { deadline: Date.now() + 3000 }),
     );
     expect(error).toMatchObject({ kind: 'unavailable', code: deadlineExceededCode });
     expect(bounded.sent()).toBe(1);
