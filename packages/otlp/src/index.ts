@@ -3,6 +3,7 @@ export type { Encoding, Signal } from './encoding.js';
 export { decodeTraces, encodeTraces } from './traces-codec.js';
 export { decodeLogs, encodeLogs } from './logs-codec.js';
 export { decodeMetrics, encodeMetrics } from './metrics-codec.js';
+export { receivedProtobuf, withReceivedProtobuf } from './received-protobuf.js';
 export type { PartialSuccess } from './export-response.js';
 export { decodeExportResponse, encodeExportResponse } from './export-response.js';
 export type { RpcStatus } from './rpc-status.js';

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger, NextConsumers, Processor, TracesConsumer } from '@semtel/component';
 import { noopTelemetry, PermanentError, RetryableError } from '@semtel/component';
+import { decodeTraces, encodeTraces, withReceivedProtobuf } from '@semtel/otlp';
 import type { Traces } from '@semtel/pdata';
 import { countSpans, createResource, createScope, createSpan } from '@semtel/pdata';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -179,6 +180,27 @@ describe('DurableQueueProcessor', () => {
     await waitFor(() => recovered.received.length === 1, 'the replayed request');
     expect(names(recovered.received)).toEqual(['acknowledged']);
     await waitFor(() => second.stored('traces') === 0, 'the replayed entry to be removed');
+  });
+
+  it('stores a request as the protobuf it was received in, without encoding it again', async () => {
+    const downstream = new ControlledConsumer();
+    const processor = await startQueue({ traces: downstream });
+    // An unknown field (number 99, varint 1) is only in the received bytes: decoding drops it.
+    const body = new Uint8Array([...encodeTraces(traces('received'), 'protobuf'), 0x98, 0x06, 0x01]);
+    const data = decodeTraces(body, 'protobuf');
+    await withReceivedProtobuf(data, body, () => processor.consumeTraces(data));
+    await waitFor(() => downstream.calls.length === 1, 'the delivery attempt');
+    expect(downstream.calls[0]?.traces).toBe(data);
+    await processor.shutdown();
+    downstream.calls[0]?.reject(new RetryableError('stopped'));
+    await waitFor(lockReleased, 'the store to close');
+
+    const store = QueueStore.open(storePath(directory, 'durable_queue'), 'batch');
+    const partition = store.partition('traces');
+    const [entry] = partition.entries();
+    expect(entry?.bytes).toBe(body.byteLength);
+    expect([...(partition.get(entry?.id ?? 0) ?? [])]).toEqual([...body]);
+    await store.close();
   });
 
   it('deletes an entry only once downstream resolved it', async () => {

@@ -51,7 +51,8 @@ export class QueueStore {
       maxDbs: 4,
       // With event-turn batching lmdb-js starts each batch with an internal write whose promise
       // nobody holds: a failed commit (a full disk) then raises an unhandled rejection. Without
-      // it, writes issued together still share one transaction (started on the next tick).
+      // it, writes issued together still share one transaction (started on the next tick), and
+      // turning it back on was measured to gain no throughput (README, "Trade-off").
       eventTurnBatching: false,
       // `never` leaves write-back to the OS. The other policies keep LMDB's overlapping sync, where a
       // commit's flush runs alongside the next transaction; `always` then waits for that flush.

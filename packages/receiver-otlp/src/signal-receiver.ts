@@ -1,7 +1,7 @@
 import type { Logger, NextConsumers, Signal } from '@semtel/component';
 import { errorMessage } from '@semtel/component';
 import type { Encoding } from '@semtel/otlp';
-import { decodeLogs, decodeMetrics, decodeTraces } from '@semtel/otlp';
+import { decodeLogs, decodeMetrics, decodeTraces, withReceivedProtobuf } from '@semtel/otlp';
 import { countDataPoints, countLogRecords, countSpans } from '@semtel/pdata';
 import type { ExportFailure } from './export-failure.js';
 import { exportFailureFromError } from './export-failure.js';
@@ -14,6 +14,14 @@ export interface DecodedRequest {
 }
 
 type Decode = (body: Uint8Array, encoding: Encoding) => DecodedRequest;
+
+/**
+ * Hands `data` over with its protobuf body on record (see withReceivedProtobuf): the durable
+ * queue then stores the body instead of encoding the data once more.
+ */
+function handOver(data: object, body: Uint8Array, encoding: Encoding, consume: () => Promise<void>): Promise<void> {
+  return encoding === 'protobuf' ? withReceivedProtobuf(data, body, consume) : consume();
+}
 
 /**
  * One signal's path through the receiver, shared by both transports: decode the body, skip
@@ -64,21 +72,30 @@ export class SignalReceiver {
     if (traces !== undefined) {
       const decode: Decode = (body, encoding) => {
         const data = decodeTraces(body, encoding);
-        return { itemCount: countSpans(data), consume: () => traces.consumeTraces(data) };
+        return {
+          itemCount: countSpans(data),
+          consume: () => handOver(data, body, encoding, () => traces.consumeTraces(data)),
+        };
       };
       receivers.set('traces', new SignalReceiver('traces', decode, metrics, logger));
     }
     if (logs !== undefined) {
       const decode: Decode = (body, encoding) => {
         const data = decodeLogs(body, encoding);
-        return { itemCount: countLogRecords(data), consume: () => logs.consumeLogs(data) };
+        return {
+          itemCount: countLogRecords(data),
+          consume: () => handOver(data, body, encoding, () => logs.consumeLogs(data)),
+        };
       };
       receivers.set('logs', new SignalReceiver('logs', decode, metrics, logger));
     }
     if (metricsConsumer !== undefined) {
       const decode: Decode = (body, encoding) => {
         const data = decodeMetrics(body, encoding);
-        return { itemCount: countDataPoints(data), consume: () => metricsConsumer.consumeMetrics(data) };
+        return {
+          itemCount: countDataPoints(data),
+          consume: () => handOver(data, body, encoding, () => metricsConsumer.consumeMetrics(data)),
+        };
       };
       receivers.set('metrics', new SignalReceiver('metrics', decode, metrics, logger));
     }
