@@ -1,6 +1,7 @@
 import type { Signal } from '@semtel/component';
 import type { Database, Key, RootDatabase, RootDatabaseOptionsWithPath } from 'lmdb';
 import { open } from 'lmdb';
+import { flushedWithin } from './flushed-within.js';
 import type { FsyncPolicy } from './durable-queue-config.js';
 import { storeWriteError } from './store-write-error.js';
 
@@ -75,7 +76,7 @@ export class QueueStore {
         const key: EntryKey = [id, body.byteLength];
         try {
           await database.put(key, body);
-          if (this.fsync === 'always') await this.root.flushed;
+          if (this.fsync === 'always') await flushedWithin(this.root.flushed, flushTimeoutMs);
         } catch (error) {
           throw await storeWriteError(error);
         }
@@ -123,3 +124,11 @@ export class QueueStore {
     await this.root.close();
   }
 }
+
+/**
+ * How long `fsync: always` waits for the flush after a commit. lmdb-js's `flushed` never settles
+ * when that flush fails (a full or broken disk), which would hang the sender's request for good.
+ * Past this the write is refused (retryable): the committed entry is then replayed after the next
+ * start, a duplicate at worst, never a loss.
+ */
+const flushTimeoutMs = 15_000;
