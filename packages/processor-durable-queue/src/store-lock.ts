@@ -212,8 +212,9 @@ async function watchOwner(
 
 /**
  * Takes the store at `storePath` for this process, or throws {@link StoreInUseError}. Two
- * processes delivering one store would each send every entry, so this must hold across processes,
- * containers sharing a volume, and hosts sharing a network file system.
+ * processes delivering one store would each send every entry, so this must hold across processes
+ * and containers sharing a local volume. (Network file systems are not supported: LMDB itself does
+ * not support them, and their attribute caching can hide heartbeats for longer than a lease.)
  *
  * The lock is a directory `<store>.owners` of numbered generation files. Taking it means creating
  * the next number with O_EXCL, so of two racing processes exactly one wins; a newer number always
