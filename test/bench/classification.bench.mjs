@@ -40,7 +40,9 @@ import { generateInteractions } from './classification-interactions.mjs';
 
 const defaults = createSemanticProcessorConfigSchema(z.unknown()).parse({});
 
+// `pnpm bench:… -- --flag` passes the `--` on; it is not an argument.
 const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((argument) => argument !== '--'),
   options: {
     interactions: { type: 'string', default: '200' },
     seed: { type: 'string', default: '20250301' },

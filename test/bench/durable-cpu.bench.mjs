@@ -26,7 +26,9 @@ import { decodeTraces, encodeTraces, withReceivedProtobuf } from '@semtel/otlp';
 import { countSpans } from '@semtel/pdata';
 import { buildMixedTraces } from '@semtel/testing';
 
+// `pnpm bench:… -- --flag` passes the `--` on; it is not an argument.
 const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((argument) => argument !== '--'),
   // Not strict: `pnpm bench` passes every bench the same arguments.
   strict: false,
   options: {

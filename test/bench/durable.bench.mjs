@@ -25,7 +25,9 @@ import { parseArgs } from 'node:util';
 import { encodeTraces } from '@semtel/otlp';
 import { buildMixedTraces, OtlpSink } from '@semtel/testing';
 
+// `pnpm bench:… -- --flag` passes the `--` on; it is not an argument.
 const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((argument) => argument !== '--'),
   // Not strict: `pnpm bench` passes every bench the same arguments (`--grpc` is the pass-through one's).
   strict: false,
   options: {

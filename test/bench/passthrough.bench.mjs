@@ -25,14 +25,18 @@ import { parseArgs } from 'node:util';
 import { decodeTraces, encodeTraces, grpcExportPaths } from '@semtel/otlp';
 import { buildMixedTraces, OtlpSink } from '@semtel/testing';
 
+// `pnpm bench:… -- --flag` passes the `--` on; it is not an argument.
 const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((argument) => argument !== '--'),
   options: {
     duration: { type: 'string', default: '15' },
     'latency-duration': { type: 'string', default: '6' },
     concurrency: { type: 'string', default: '8' },
     spans: { type: 'string', default: '512' },
     'genai-ratio': { type: 'string', default: '0.25' },
-    grpc: { type: 'boolean', default: false },
+    // Both paths by default, as the README reports them; --http-only skips gRPC.
+    grpc: { type: 'boolean', default: true },
+    'http-only': { type: 'boolean', default: false },
     'node-options': { type: 'string', multiple: true, default: [''] },
   },
 });
@@ -415,7 +419,7 @@ for (const nodeFlags of nodeOptionVariants) {
     await httpSemtel.stop();
   }
 
-  if (args.grpc) {
+  if (args.grpc && !args['http-only']) {
     const grpcSemtel = await startSemtel(
       `  otlp_grpc:\n    endpoint: ${sink.grpcEndpoint}\n    tls: { insecure: true }\n    compression: none\n`,
       'otlp_grpc',

@@ -30,7 +30,9 @@ import { createScope, createSpan, getStringAttribute, SpanKind } from '@semtel/p
 import { buildResource, FakeOpenAiServer, OtlpSink, randomSpanId, randomTraceId } from '@semtel/testing';
 import { generateInteractions } from './classification-interactions.mjs';
 
+// `pnpm bench:… -- --flag` passes the `--` on; it is not an argument.
 const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((argument) => argument !== '--'),
   options: {
     duration: { type: 'string', default: '60' },
     tpm: { type: 'string', default: '400000' },
