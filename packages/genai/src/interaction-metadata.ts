@@ -48,7 +48,8 @@ const inputTokenKeys = [
   'ai.usage.inputTokens',
   'ai.usage.promptTokens',
 ];
-const outputTokenKeys = [
+/** Spellings of the answer's size in tokens. */
+export const outputTokenKeys = [
   'gen_ai.usage.output_tokens',
   'gen_ai.usage.completion_tokens',
   'llm.token_count.completion',

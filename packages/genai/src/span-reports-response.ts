@@ -1,14 +1,6 @@
 import type { Span } from '@semtel/pdata';
 import { getAttribute, getNumberAttribute, getStringAttribute } from '@semtel/pdata';
-
-// Spellings of the answer's size; a count above zero means the model wrote something.
-const outputTokenKeys = [
-  'gen_ai.usage.output_tokens',
-  'gen_ai.usage.completion_tokens',
-  'llm.token_count.completion',
-  'ai.usage.outputTokens',
-  'ai.usage.completionTokens',
-];
+import { outputTokenKeys } from './interaction-metadata.js';
 
 /**
  * Whether the span says the model answered: finish reasons, output token usage or a response id.
@@ -22,6 +14,7 @@ export function spanReportsResponse(span: Span): boolean {
     typeof finishReasons === 'string' ? finishReasons !== '' : Array.isArray(finishReasons) && finishReasons.length > 0
   )
     return true;
+  // A count above zero means the model wrote something.
   for (const key of outputTokenKeys) {
     const count = getNumberAttribute(span.attributes, key);
     if (count !== undefined && count > 0) return true;
