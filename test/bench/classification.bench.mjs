@@ -23,7 +23,6 @@
 // The two --batch flags change mode (a) only, to see how the overhead moves away from the defaults.
 //
 // Benchmarks measure; they never assert.
-import { request } from 'node:http';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -37,6 +36,7 @@ import { startService } from '@semtel/service';
 import { buildResource, FakeOpenAiServer, OtlpSink, randomSpanId, randomTraceId } from '@semtel/testing';
 import { z } from 'zod';
 import { generateInteractions } from './classification-interactions.mjs';
+import { closeSenders, postProtobuf } from './semtel-child.mjs';
 
 const defaults = createSemanticProcessorConfigSchema(z.unknown()).parse({});
 
@@ -113,24 +113,6 @@ function usageOf(fake) {
   };
 }
 
-/** POSTs one OTLP/HTTP protobuf body and resolves with the status code (bounded by a 10 s timeout). */
-function postProtobuf(url, body) {
-  return new Promise((resolve, reject) => {
-    const outgoing = request(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-protobuf' },
-      timeout: 10_000,
-    });
-    outgoing.on('response', (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode));
-    });
-    outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer from ${url} within 10 s`)));
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
-}
-
 // ---------------------------------------------------------------- (a) batched, through the service
 async function runBatched() {
   const fake = await FakeOpenAiServer.start({ apiKey });
@@ -168,7 +150,7 @@ async function runBatched() {
           },
         ],
       };
-      const status = await postProtobuf(endpoint, encodeTraces(traces, 'protobuf'));
+      const status = await postProtobuf(endpoint, encodeTraces(traces, 'protobuf'), 10_000);
       if (status !== 200) throw new Error(`semtel answered ${status}`);
     }
     await sink.waitForSpans(spans.length, 120_000);
@@ -332,3 +314,4 @@ console.log(
 console.log(
   '  The schema and the framing are prompt tokens the provider bills like the system message, so the second figure is the one to judge.',
 );
+closeSenders();

@@ -12,18 +12,15 @@
 //
 // Benchmarks measure; they never assert.
 import { Buffer } from 'node:buffer';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest, Agent } from 'node:http';
-import { createServer, createConnection } from 'node:net';
-import { cpus, totalmem, tmpdir, platform, release } from 'node:os';
+import { existsSync } from 'node:fs';
+import { cpus, totalmem, platform, release } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setTimeout } from 'node:timers';
 import { parseArgs } from 'node:util';
 import { encodeTraces } from '@semtel/otlp';
 import { buildMixedTraces, OtlpSink } from '@semtel/testing';
+import { cliPath, closeSenders, freePorts, postProtobuf, startSemtelChild } from './semtel-child.mjs';
 
 // `pnpm bench:… -- --flag` passes the `--` on; it is not an argument.
 const { values: args } = parseArgs({
@@ -46,8 +43,6 @@ const spansPerRequest = Number(args.spans);
 const genAiRatio = Number(args['genai-ratio']);
 const portBase = args['port-base'] === undefined ? undefined : Number(args['port-base']);
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const cliPath = join(root, 'packages/service/dist/cli.js');
 if (!existsSync(cliPath)) {
   console.error(`${cliPath} is missing: run \`npx tsc -b\` first.`);
   process.exit(1);
@@ -75,41 +70,12 @@ const sink = await OtlpSink.start({
   },
 });
 
-async function freePorts(count) {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise((resolve) => {
-          const server = createServer();
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => server.address().port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
-
-function canConnect(port) {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 async function startSemtel({ processorsYaml, processors, sendingQueue }) {
   const [httpPort, grpcPort, metricsPort] =
     portBase === undefined ? await freePorts(3) : [portBase, portBase + 1, portBase + 2];
-  const directory = mkdtempSync(join(tmpdir(), 'semtel-durable-bench-'));
-  const configPath = join(directory, 'semtel.yaml');
-  writeFileSync(
-    configPath,
-    `receivers:
+  const semtel = await startSemtelChild({
+    config: (directory) =>
+      `receivers:
   otlp:
     protocols:
       grpc: { endpoint: 127.0.0.1:${grpcPort} }
@@ -127,70 +93,9 @@ service:
     metrics: { address: 127.0.0.1:${metricsPort} }
     logs: { level: warn }
 `,
-  );
-  const child = spawn(process.execPath, [cliPath, 'start', '--config', configPath], {
-    cwd: directory,
-    env: { ...process.env, OPENAI_API_KEY: '', OPENAI_BASE_URL: '' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    readyPorts: [httpPort],
   });
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  const deadline = Date.now() + 20_000;
-  while (!(await canConnect(httpPort))) {
-    if (exited || Date.now() > deadline) throw new Error('semtel did not start');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    url: `http://127.0.0.1:${httpPort}/v1/traces`,
-    cpuSeconds() {
-      try {
-        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-        return (Number(fields[11]) + Number(fields[12])) / 100;
-      } catch {
-        return undefined;
-      }
-    },
-    peakRssMib() {
-      try {
-        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        return match ? Number(match[1]) / 1024 : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    async stop() {
-      if (!exited) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await new Promise((resolve) => (exited ? resolve() : child.once('exit', resolve)));
-        clearTimeout(timer);
-      }
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
-}
-
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-
-function post(url, body) {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.length },
-        timeout: 30_000,
-      },
-      (response) => {
-        response.resume();
-        response.once('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
-    request.once('timeout', () => request.destroy(new Error('request timeout')));
-    request.once('error', reject);
-    request.end(body);
-  });
+  return { ...semtel, url: `http://127.0.0.1:${httpPort}/v1/traces` };
 }
 
 /** Closed-loop senders for `seconds`; returns acknowledged and refused request counts. */
@@ -205,7 +110,7 @@ async function drive(url, seconds) {
       const body = payloads[sequence++ % payloads.length];
       let status;
       try {
-        status = await post(url, body);
+        status = await postProtobuf(url, body);
       } catch {
         status = 0;
       }
@@ -247,7 +152,7 @@ async function measure(name, settings) {
       acknowledgedSpans: load.sent * spansPerRequest,
       rejected: load.rejected,
       cores: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / elapsedSeconds,
-      peakRssMib: semtel.peakRssMib(),
+      peakRssMib: (semtel.peakRss() ?? Number.NaN) / 2 ** 20,
     };
   } finally {
     await semtel.stop();
@@ -305,5 +210,5 @@ for (const [index, configuration] of configurations.entries()) {
   if (index > 0) console.log(`  ratio on / off: ${format(throughputs[index] / throughputs[0], 2)}`);
 }
 
-agent.destroy();
+closeSenders();
 await sink.close();

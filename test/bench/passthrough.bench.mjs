@@ -11,19 +11,15 @@
 //
 // Benchmarks measure; they never assert.
 import { Buffer } from 'node:buffer';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest, Agent } from 'node:http';
+import { existsSync } from 'node:fs';
 import { connect as http2Connect } from 'node:http2';
-import { createServer, createConnection } from 'node:net';
-import { cpus, totalmem, tmpdir, platform, release } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cpus, totalmem, platform, release } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { clearTimeout, setTimeout } from 'node:timers';
+import { setTimeout } from 'node:timers';
 import { parseArgs } from 'node:util';
 import { decodeTraces, encodeTraces, grpcExportPaths } from '@semtel/otlp';
 import { buildMixedTraces, OtlpSink } from '@semtel/testing';
+import { cliPath, closeSenders, freePorts, postProtobuf, startSemtelChild } from './semtel-child.mjs';
 
 // `pnpm bench:… -- --flag` passes the `--` on; it is not an argument.
 const { values: args } = parseArgs({
@@ -47,8 +43,6 @@ const spansPerRequest = Number(args.spans);
 const genAiRatio = Number(args['genai-ratio']);
 const nodeOptionVariants = args['node-options'].map((options) => options.split(/\s+/).filter(Boolean));
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const cliPath = join(root, 'packages/service/dist/cli.js');
 if (!existsSync(cliPath)) {
   console.error(`${cliPath} is missing: run \`npx tsc -b\` first.`);
   process.exit(1);
@@ -109,40 +103,10 @@ const sink = await OtlpSink.start({
 });
 
 // ---------------------------------------------------------------- semtel process
-async function freePorts(count) {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise((resolve) => {
-          const server = createServer();
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => server.address().port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
-
-function canConnect(port) {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 async function startSemtel(exporterYaml, exporterName, nodeFlags) {
   const [httpPort, grpcPort, metricsPort] = await freePorts(3);
-  const directory = mkdtempSync(join(tmpdir(), 'semtel-bench-'));
-  const configPath = join(directory, 'semtel.yaml');
-  writeFileSync(
-    configPath,
-    `receivers:
+  const semtel = await startSemtelChild({
+    config: `receivers:
   otlp:
     protocols:
       grpc: { endpoint: 127.0.0.1:${grpcPort} }
@@ -156,79 +120,13 @@ service:
     metrics: { address: 127.0.0.1:${metricsPort} }
     logs: { level: warn }
 `,
-  );
-  const child = spawn(process.execPath, [...nodeFlags, cliPath, 'start', '--config', configPath], {
-    cwd: directory,
-    env: { ...process.env, OPENAI_API_KEY: '', OPENAI_BASE_URL: '' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    readyPorts: [httpPort, grpcPort],
+    nodeFlags,
   });
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  const deadline = Date.now() + 20_000;
-  while (!(await canConnect(httpPort)) || !(await canConnect(grpcPort))) {
-    if (exited || Date.now() > deadline) throw new Error('semtel did not start');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    httpUrl: `http://127.0.0.1:${httpPort}/v1/traces`,
-    grpcAddress: `127.0.0.1:${grpcPort}`,
-    pid: child.pid,
-    /** User + system CPU seconds the process has used so far (Linux /proc), or undefined. */
-    cpuSeconds() {
-      try {
-        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-        // utime and stime are fields 14 and 15 of stat; clock ticks are 100 per second on Linux.
-        return (Number(fields[11]) + Number(fields[12])) / 100;
-      } catch {
-        return undefined;
-      }
-    },
-    /** Peak resident set size so far (Linux VmHWM), in bytes. */
-    peakRss() {
-      try {
-        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-        const match = /VmHWM:\s+(\d+) kB/.exec(status);
-        return match ? Number(match[1]) * 1024 : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    async stop() {
-      if (!exited) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await new Promise((resolve) => (exited ? resolve() : child.once('exit', resolve)));
-        clearTimeout(timer);
-      }
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
+  return { ...semtel, httpUrl: `http://127.0.0.1:${httpPort}/v1/traces`, grpcAddress: `127.0.0.1:${grpcPort}` };
 }
 
 // ---------------------------------------------------------------- clients
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-
-function postHttp(url, body) {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.length },
-        timeout: 30_000,
-      },
-      (response) => {
-        response.resume();
-        response.once('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
-    request.once('timeout', () => request.destroy(new Error('request timeout')));
-    request.once('error', reject);
-    request.end(body);
-  });
-}
-
 /** Raw gRPC unary call over HTTP/2 (the bench has no grpc-js of its own). */
 function grpcSender(address) {
   const session = http2Connect(`http://${address}`);
@@ -396,7 +294,7 @@ const bareBefore = bareLoop(5);
 
 // Direct-to-sink baseline: same client, same payloads, no semtel in between.
 const direct = await measurePath('direct to sink (baseline)', (body) =>
-  postHttp(`${sink.httpEndpoint}/v1/traces`, body),
+  postProtobuf(`${sink.httpEndpoint}/v1/traces`, body),
 );
 
 const results = [];
@@ -410,7 +308,7 @@ for (const nodeFlags of nodeOptionVariants) {
   try {
     const result = await measurePath(
       `http/protobuf → semtel → otlp_http${flagsLabel}`,
-      (body) => postHttp(httpSemtel.httpUrl, body),
+      (body) => postProtobuf(httpSemtel.httpUrl, body),
       () => httpSemtel.cpuSeconds(),
     );
     result.peakRss = httpSemtel.peakRss();
@@ -477,5 +375,5 @@ for (const result of results) {
   );
 }
 
-agent.destroy();
+closeSenders();
 await sink.close();

@@ -17,18 +17,14 @@
 // spans per request are measured first by a short calibration through the same service against an
 // endpoint without limits. Run 1: one endpoint. Run 2: two endpoints with different limits; the
 // second goes down halfway. Benchmarks measure; they never assert.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
-import { cpus, platform, release, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, platform, release } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { encodeTraces } from '@semtel/otlp';
 import { createScope, createSpan, getStringAttribute, SpanKind } from '@semtel/pdata';
 import { buildResource, FakeOpenAiServer, OtlpSink, randomSpanId, randomTraceId } from '@semtel/testing';
 import { generateInteractions } from './classification-interactions.mjs';
+import { freePorts, startSemtelChild } from './semtel-child.mjs';
 
 // `pnpm bench:… -- --flag` passes the `--` on; it is not an argument.
 const { values: args } = parseArgs({
@@ -55,7 +51,6 @@ const sendHeaders = args.headers !== 'off';
 const maxHold = args['max-hold'];
 const maxBacklog = Number(args['max-backlog']);
 const apiKey = 'sk-bench-rate-limit-service-000000';
-const cliPath = fileURLToPath(new URL('../../packages/service/dist/cli.js', import.meta.url));
 // Generation-like latency: a fixed part, prefill per prompt token, decoding per output token.
 const latency = { latencyMs: 150, latencyPerPromptTokenMs: 0.05, latencyPerOutputTokenMs: 4 };
 const genAiScope = createScope('@opentelemetry/instrumentation-openai', '0.21.0');
@@ -98,42 +93,15 @@ function nextChatSpan() {
 // With --port-base, semtel's receiver and metrics ports are taken from there upwards (shared machines).
 let nextPort = args['port-base'] === undefined ? undefined : Number(args['port-base']);
 
-async function freePorts(count) {
-  if (nextPort !== undefined) {
-    const ports = Array.from({ length: count }, (_, index) => (nextPort ?? 0) + index);
-    nextPort += count;
-    return ports;
-  }
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise((resolve) => {
-          const server = createServer();
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => server.address().port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
-
-function canConnect(port) {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+async function ports(count) {
+  if (nextPort === undefined) return freePorts(count);
+  const taken = Array.from({ length: count }, (_, index) => nextPort + index);
+  nextPort += count;
+  return taken;
 }
 
 async function startSemtel(llm, sinkEndpoint) {
-  const [httpPort, metricsPort] = await freePorts(2);
-  const directory = mkdtempSync(join(tmpdir(), 'semtel-rate-limit-bench-'));
-  const configPath = join(directory, 'semtel.yaml');
+  const [httpPort, metricsPort] = await ports(2);
   // JSON is YAML too: the same parser, ${env:…} substitution and validation as a user's file.
   const config = {
     receivers: { otlp: { protocols: { http: { endpoint: `127.0.0.1:${httpPort}` } } } },
@@ -151,40 +119,17 @@ async function startSemtel(llm, sinkEndpoint) {
       telemetry: { metrics: { address: `127.0.0.1:${metricsPort}` }, logs: { level: 'error' } },
     },
   };
-  writeFileSync(configPath, JSON.stringify(config, null, 2));
-  const child = spawn(process.execPath, [cliPath, 'start', '--config', configPath], {
-    cwd: directory,
-    env: { ...process.env, BENCH_LLM_KEY: apiKey, OPENAI_API_KEY: '', OPENAI_BASE_URL: '' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const semtel = await startSemtelChild({
+    config: JSON.stringify(config, null, 2),
+    readyPorts: [httpPort],
+    env: { BENCH_LLM_KEY: apiKey },
+    // Held spans are released on shutdown, which may take a few seconds under load.
+    stopTimeoutMs: 15_000,
   });
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  const deadline = Date.now() + 20_000;
-  while (!(await canConnect(httpPort))) {
-    if (exited || Date.now() > deadline) throw new Error('semtel did not start');
-    await sleep(50);
-  }
   return {
+    ...semtel,
     tracesUrl: `http://127.0.0.1:${httpPort}/v1/traces`,
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
-    /** Peak resident set size so far (Linux VmHWM), in bytes. */
-    peakRss() {
-      try {
-        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        return match ? Number(match[1]) * 1024 : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    async stop() {
-      if (!exited) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await new Promise((resolve) => (exited ? resolve() : child.once('exit', resolve)));
-        clearTimeout(timer);
-      }
-      rmSync(directory, { recursive: true, force: true });
-    },
   };
 }
 
