@@ -13,9 +13,12 @@ const evaluationEventKeys = new Set(['gen_ai.evaluation.name', 'gen_ai.evaluatio
  * or not), the roll-ups, and the status and provenance keys. Other keys under the prefix are the
  * app's own and are left alone.
  */
-function ownAttributeNames(taxonomy: Taxonomy): Set<string> {
+function ownAttributeNames(taxonomy: Taxonomy): ReadonlySet<string> {
+  // Asked up to three times per GenAI span (has, accepts, remove): built once per taxonomy.
+  const known = ownAttributeNamesByTaxonomy.get(taxonomy);
+  if (known !== undefined) return known;
   const rollups = taxonomy.rollups ?? defaultTaxonomy().rollups ?? [];
-  return new Set([
+  const names = new Set([
     ...taxonomy.dimensions.map((dimension) => dimension.name),
     ...rollups.map((rollup) => rollup.name),
     'status',
@@ -23,7 +26,11 @@ function ownAttributeNames(taxonomy: Taxonomy): Set<string> {
     'classifier.model',
     'taxonomy.version',
   ]);
+  ownAttributeNamesByTaxonomy.set(taxonomy, names);
+  return names;
 }
+
+const ownAttributeNamesByTaxonomy = new WeakMap<Taxonomy, ReadonlySet<string>>();
 
 function isOwnAttribute(key: string, prefix: string, names: ReadonlySet<string>): boolean {
   return key.startsWith(`${prefix}.`) && names.has(key.slice(prefix.length + 1));
